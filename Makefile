@@ -88,6 +88,10 @@ po-check:
 bench: clonecast
 	tests/bench/run.sh
 
+demo: check-deps
+	$(MAKE) all
+	tests/demo.sh
+
 FUZZ_SECONDS ?= 120
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

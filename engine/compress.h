@@ -46,4 +46,19 @@ int cc_compress_new(const struct cc_compress_opts *opts, struct cc_ostream *next
 int cc_decompress_auto(struct cc_istream *src, struct cc_error *err, struct cc_istream **out,
 		       enum cc_codec *codec);
 
+/* Back ends, for compress.c only (st_zstd.c, st_gzip.c, st_misc.c). */
+int cc_zstd_compress_new(int level, unsigned threads, struct cc_ostream *next,
+			 struct cc_error *err, struct cc_ostream **out);
+int cc_gzip_compress_new(int level, unsigned threads, struct cc_ostream *next,
+			 struct cc_error *err, struct cc_ostream **out);
+int cc_zstd_decompress_new(struct cc_istream *src, struct cc_istream **out);
+int cc_gzip_decompress_new(struct cc_istream *src, struct cc_istream **out);
+int cc_bzip2_decompress_new(struct cc_istream *src, struct cc_istream **out);
+int cc_xz_decompress_new(struct cc_istream *src, struct cc_istream **out);
+int cc_lz4_decompress_new(struct cc_istream *src, struct cc_istream **out);
+/* After the last member/frame: 0 if buf[0..len) and the rest of src are
+ * zero bytes (padding), else -CC_E_CORRUPT naming `what` and offset `off`. */
+int cc_codec_zero_tail(struct cc_istream *s, const unsigned char *buf, size_t len,
+		       uint64_t off, const char *what);
+
 #endif

@@ -64,6 +64,13 @@ void cc_ostream_free(struct cc_ostream *s)
 	}
 }
 
+struct cc_ostream *cc_ostream_last(struct cc_ostream *s)
+{
+	while (s && s->next)
+		s = s->next;
+	return s;
+}
+
 struct fd_sink {
 	int fd;
 	int close_fd;

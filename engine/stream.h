@@ -50,6 +50,8 @@ struct cc_ostream {
 int cc_ostream_write(struct cc_ostream *s, const void *buf, size_t len);
 int cc_ostream_finish(struct cc_ostream *s);
 void cc_ostream_free(struct cc_ostream *s); /* whole chain; NULL is fine */
+/* The last stream of a chain (the sink): its bytes_out is what was stored. */
+struct cc_ostream *cc_ostream_last(struct cc_ostream *s);
 /* Allocate a stream with ops, priv and next; NULL on no memory. */
 struct cc_ostream *cc_ostream_new(const struct cc_ostream_ops *ops, void *priv,
 				  struct cc_ostream *next, struct cc_error *err);

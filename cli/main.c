@@ -1,0 +1,62 @@
+/* main.c - clonecast: dispatch to subcommands. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+
+#ifndef CC_VERSION
+#define CC_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("Usage: clonecast COMMAND [OPTIONS] ARGS\n"
+		     "\n"
+		     "Partitions:\n"
+		     "  save-part [-z zstd|gzip|none[:LEVEL]] [-j THREADS] SOURCE OUTPUT|-\n"
+		     "                          save the used blocks of a filesystem\n"
+		     "  restore-part INPUT|- TARGET\n"
+		     "                          restore an image onto a partition or file\n"
+		     "  check INPUT|-           verify every checksum of an image, write nothing\n"
+		     "  info INPUT              show what an image holds\n"
+		     "\n"
+		     "Run 'clonecast COMMAND --help' for the options of a command.\n"));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"save-part", cmd_save_part},
+		{"restore-part", cmd_restore_part},
+		{"check", cmd_check},
+		{"info", cmd_info},
+	};
+	size_t i;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(CC_TEXTDOMAIN, LOCALEDIR);
+	bind_textdomain_codeset(CC_TEXTDOMAIN, "UTF-8");
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("clonecast %s\n", CC_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, _("clonecast: unknown command '%s'\n"), argv[1]);
+	usage(stderr);
+	return 2;
+}

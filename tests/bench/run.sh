@@ -1,0 +1,296 @@
+#!/bin/bash
+# tests/bench/run.sh - `make bench`: Clonecast against partclone+zstd/pigz and ntfsclone+gzip,
+# side by side in one run, on a realistic NTFS (tests/lib/fsimg.sh) held in tmpfs.
+#
+#   BENCH_SIZE_MB=4096   size of the NTFS          BENCH_FILL=0.5   fraction in use (about)
+#   BENCH_SEED=1         generator seed            BENCH_RUNS=1     runs of every command
+#   BENCH_DIR=/dev/shm/clonecast-bench             cache of the source image (one at a time)
+#   BENCH_ONLY=anchors   time only partclone/ntfsclone (no ./clonecast needed)
+#   BENCH_CC_OPTS="-j 2" extra options for clonecast save-part
+#   BENCH_STRICT=1       exit 1 when a target is missed (default: report only)
+#   CLONECAST=path       the binary (default ./clonecast)
+#   BENCH_OUT=path       the table (default build/bench-results.txt)
+# Quick run: BENCH_SIZE_MB=512 tests/bench/run.sh
+#
+# Everything (source, images, restored files) lives in tmpfs, so the numbers are CPU/memory
+# bound, as in docs ANCHOR-BENCH.md. Runs alternate the order (ours first, then theirs first)
+# so that noise on this shared machine hits both sides. partclone's wall times are quantised
+# to 2 s (it waits for its progress tick before exiting): on short runs read the CPU column.
+# Exit status: 0 when every command ran and every correctness check passed; 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+
+BENCH_SIZE_MB=${BENCH_SIZE_MB:-4096}
+BENCH_FILL=${BENCH_FILL:-0.5}
+BENCH_SEED=${BENCH_SEED:-1}
+BENCH_RUNS=${BENCH_RUNS:-1}
+BENCH_DIR=${BENCH_DIR:-/dev/shm/clonecast-bench}
+BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_CC_OPTS=${BENCH_CC_OPTS:-}
+BENCH_STRICT=${BENCH_STRICT:-}
+CLONECAST=${CLONECAST:-$ROOT/clonecast}
+OUT=${BENCH_OUT:-$ROOT/build/bench-results.txt}
+
+die() { echo "bench: $*" >&2; exit 2; }
+say() { echo "bench: $*" >&2; }
+
+[[ "$BENCH_SIZE_MB" =~ ^[0-9]+$ ]] && [ "$BENCH_SIZE_MB" -ge 64 ] || die "BENCH_SIZE_MB must be an integer >= 64"
+[[ "$BENCH_RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+awk -v f="$BENCH_FILL" 'BEGIN { exit !(f + 0 > 0.05 && f + 0 < 0.85) }' || die "BENCH_FILL must be in 0.05..0.85"
+case $BENCH_ONLY in ''|anchors) ;; *) die "BENCH_ONLY must be empty or 'anchors'";; esac
+
+# ---------------------------------------------------------------- prerequisites
+OURS=1
+if [ "$BENCH_ONLY" = anchors ]; then
+	OURS=
+elif [ ! -x "$CLONECAST" ]; then
+	cat >&2 <<EOF
+bench: $CLONECAST is missing (or not executable).
+bench: build it first: 'make clonecast' ('make bench' does that), or point CLONECAST= at a binary.
+bench: to time only the anchors (partclone, ntfsclone) meanwhile: BENCH_ONLY=anchors $0
+EOF
+	exit 2
+fi
+[ "$(id -u)" -eq 0 ] || die "must run as root (ntfs-3g mounts while building the source image)"
+for c in partclone.ntfs partclone.restore partclone.info ntfsclone ntfsfix ntfsinfo ntfs-3g mkntfs zstd pigz gzip \
+	openssl cmp flock truncate; do
+	command -v "$c" >/dev/null 2>&1 || die "$c not found: run tests/install-deps.sh"
+done
+. "$ROOT/tests/lib/fsimg.sh"
+command -v "$FSIMG_PYTHON" >/dev/null 2>&1 || die "python3 not found: run tests/install-deps.sh"
+
+mkdir -p "$BENCH_DIR" "$(dirname "$OUT")"
+exec 9>"$BENCH_DIR/lock"
+if ! flock -n 9; then say "another bench is running; waiting for it"; flock 9; fi
+
+# ---------------------------------------------------------------- the source image (cached)
+NFILES=$(awk -v s="$BENCH_SIZE_MB" -v f="$BENCH_FILL" 'BEGIN { printf "%d", s * f * 27.8 + 0.5 }')
+DATA_MB=$(awk -v s="$BENCH_SIZE_MB" -v f="$BENCH_FILL" 'BEGIN { printf "%d", s * f * 0.9 }')
+NAME=ntfs-${BENCH_SIZE_MB}M-fill${BENCH_FILL}-seed${BENCH_SEED}-g${FSIMG_GENVER}
+SRC=$BENCH_DIR/$NAME.img
+STATS=$BENCH_DIR/$NAME.stats
+SIZE=$((BENCH_SIZE_MB * 1048576))
+
+shm_avail_mb() { df -Pm "$BENCH_DIR" | awk 'NR == 2 { print $4 }'; }
+if [ ! -f "$SRC" ] || [ ! -f "$STATS" ]; then
+	# one source image in tmpfs at a time
+	find "$BENCH_DIR" -maxdepth 1 \( -name 'ntfs-*.img' -o -name 'ntfs-*.stats' -o -name 'ntfs-*.tmp' \) -delete
+	need=$((BENCH_SIZE_MB * 2 + 512))
+	[ "$(shm_avail_mb)" -ge "$need" ] || die "$BENCH_DIR has $(shm_avail_mb) MiB free; building needs ~$need MiB"
+	say "building $SRC: NTFS $BENCH_SIZE_MB MiB, $NFILES files, $DATA_MB MiB of data (seed $BENCH_SEED; 4 GiB takes 1-4 min)"
+	FSIMG_STATS=$BENCH_DIR/$NAME.stats.tmp fsimg_ntfs "$BENCH_DIR/$NAME.tmp" "$BENCH_SIZE_MB" "$BENCH_SEED" "$NFILES" "$DATA_MB" ||
+		{ rm -f "$BENCH_DIR/$NAME.tmp" "$BENCH_DIR/$NAME.stats.tmp"; die "building the source image failed"; }
+	fsimg_fsck "$BENCH_DIR/$NAME.tmp" ntfs || { rm -f "$BENCH_DIR/$NAME.tmp"; die "the generated NTFS is not clean"; }
+	# bytes in use as partclone counts them (it writes its header first: partclone.info reads it, the rest is cut)
+	info=$( (partclone.ntfs -c -s "$BENCH_DIR/$NAME.tmp" -o - -L /dev/null 2>/dev/null || true) |
+		partclone.info -s - -L /dev/null 2>&1 || true)
+	blocks=$(sed -n 's/^Space in use:.*= *\([0-9]*\) Blocks.*/\1/p' <<<"$info")
+	bsize=$(sed -n 's/^Block size: *\([0-9]*\) Byte.*/\1/p' <<<"$info")
+	[ -n "$blocks" ] && [ -n "$bsize" ] || die "cannot read the used blocks with partclone.info: $info"
+	echo "used_bytes=$((blocks * bsize))" >>"$BENCH_DIR/$NAME.stats.tmp"
+	echo "block_size=$bsize" >>"$BENCH_DIR/$NAME.stats.tmp"
+	mv "$BENCH_DIR/$NAME.stats.tmp" "$STATS"
+	mv "$BENCH_DIR/$NAME.tmp" "$SRC"
+else
+	say "reusing $SRC"
+fi
+st() { sed -n "s/^$1=//p" "$STATS"; }
+USED=$(st used_bytes)
+BS=$(st block_size)
+COVER=$(( (SIZE - 512) / BS * BS ))   # the whole blocks of the volume: what partclone.restore -W writes
+[ "$(stat -c %s "$SRC")" -eq "$SIZE" ] || die "$SRC has the wrong size; delete it and run again"
+
+# ---------------------------------------------------------------- work area, cleanup
+W=$(mktemp -d "$BENCH_DIR/work.XXXXXX")
+LOG=$W/log
+cleanup() {
+	local rc=$?
+	[ "$rc" -ne 0 ] && [ -s "${LOG:-}" ] && { say "last lines of the log:"; tail -n 15 "$LOG" >&2; }
+	rm -rf "$W"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
+need=$((USED / 1048576 * 3 + 256))
+[ "$(shm_avail_mb)" -ge "$need" ] || say "warning: $BENCH_DIR has $(shm_avail_mb) MiB free; the run needs ~$need MiB"
+
+q() { printf '%q' "$1"; }
+CC="$(q "$CLONECAST")"
+S=$(q "$SRC")
+A=$(q "$W/A") B=$(q "$W/B") C=$(q "$W/C") T1=$(q "$W/T1") T2=$(q "$W/T2") T3=$(q "$W/T3")
+
+declare -A CMD LABEL WALLS CPUS IMG FAIL
+def() { LABEL[$1]=$2; CMD[$1]=$3; }
+def cc_save_zstd "clonecast save-part -z zstd"           "$CC save-part -z zstd $BENCH_CC_OPTS $S $A.zst"
+def pc_save_zstd "partclone.ntfs -c | zstd -3 -T0"       "partclone.ntfs -c -s $S -o - -L /dev/null | zstd -3 -T0 > $B.zst"
+def cc_save_gzip "clonecast save-part -z gzip"           "$CC save-part -z gzip $BENCH_CC_OPTS $S $A.gz"
+def pc_save_pigz "partclone.ntfs -c | pigz -1"           "partclone.ntfs -c -s $S -o - -L /dev/null | pigz -1 > $B.gz"
+def nc_save_gzip "ntfsclone --save-image | gzip -1"      "ntfsclone --save-image -o - $S | gzip -1 > $C.gz"
+def cc_rest_zstd "clonecast restore-part (zstd image)"   "rm -f $T1; $CC restore-part $A.zst $T1"
+def pc_rest_zstd "zstd -dc | partclone.restore -W"       "rm -f $T2; zstd -dc $B.zst | partclone.restore -s - -W -o $T2 -L /dev/null"
+def cc_rest_gzip "clonecast restore-part (gzip image)"   "rm -f $T1; $CC restore-part $A.gz $T1"
+def pc_rest_pigz "pigz -dc | partclone.restore -W"       "rm -f $T2; pigz -dc $B.gz | partclone.restore -s - -W -o $T2 -L /dev/null"
+def nc_rest_gzip "gzip -dc | ntfsclone --restore-image"  "rm -f $T3; truncate -s $SIZE $T3; gzip -dc $C.gz | ntfsclone --restore-image --overwrite $T3 -"
+
+TIMEFORMAT='%R %U %S'
+# timed KEY [IMAGE]: run CMD[KEY] once; record wall, CPU (user+sys of every process) and image size
+timed() {
+	local key=$1 img=${2:-} tf=$W/time rc=0 t
+	[ -z "${FAIL[$key]:-}" ] || return 0
+	echo "=== $key: ${CMD[$key]}" >>"$LOG"
+	{ time bash -o pipefail -c "${CMD[$key]}" >>"$LOG" 2>&1; } 2>"$tf" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		FAIL[$key]="exit $rc"; say "FAILED ($rc): ${CMD[$key]}"; tail -n 5 "$LOG" | sed 's/^/bench:   /' >&2
+		return 0
+	fi
+	read -r -a t <"$tf"
+	WALLS[$key]+=" ${t[0]}"
+	CPUS[$key]+=" $(awk -v u="${t[1]}" -v s="${t[2]}" 'BEGIN { printf "%.2f", u + s }')"
+	[ -z "$img" ] || IMG[$key]=$(stat -c %s "$img")
+	say "$(printf '%-40s %7.2f s wall %7.2f s CPU' "${LABEL[$key]}" "${t[0]}" "$(awk -v u="${t[1]}" -v s="${t[2]}" 'BEGIN { print u + s }')")"
+}
+# run_pair RUN KEY... : the keys in order on odd runs, reversed on even runs (ours first, then theirs first)
+run_set() {
+	local r=$1; shift; local -a k=("$@") i
+	if [ $((r % 2)) -eq 0 ]; then for ((i = ${#k[@]} - 1; i >= 0; i--)); do timed "${k[i]}" "${IMGOF[${k[i]}]:-}"; done
+	else for i in "${k[@]}"; do timed "$i" "${IMGOF[$i]:-}"; done; fi
+}
+declare -A IMGOF=([cc_save_zstd]=$W/A.zst [pc_save_zstd]=$W/B.zst [cc_save_gzip]=$W/A.gz [pc_save_pigz]=$W/B.gz
+	[nc_save_gzip]=$W/C.gz)
+
+CHECKS=() BAD=0
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@" >>"$LOG" 2>&1; then CHECKS+=("ok    $d"); else CHECKS+=("FAIL  $d"); BAD=$((BAD + 1)); say "check FAILED: $d"; fi
+}
+# the restore made by ours is the same as partclone's over every block partclone restores (it
+# drops the NTFS backup boot sector in the last, partial cluster: its file stops 1 block short),
+# has the source size, and has the source's last sector (the backup boot sector)
+verify_ours() { # TAG
+	local t1=$W/T1 t2=$W/T2
+	[ -f "$t1" ] && [ -f "$t2" ] || return 0
+	check "$1: clonecast restore has the source size ($SIZE)" test "$(stat -c %s "$t1")" -eq "$SIZE"
+	check "$1: clonecast restore = partclone restore over its $COVER bytes (all whole blocks)" cmp -n "$COVER" "$t1" "$t2"
+	check "$1: clonecast restore has the backup boot sector (last 512 bytes = source)" \
+		cmp -i $((SIZE - 512)) "$t1" "$SRC"
+	check "$1: ntfsfix -n on the clonecast restore: clean" fsimg_fsck "$t1" ntfs
+}
+
+{ uptime; date; } >>"$LOG"
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+for ((r = 1; r <= BENCH_RUNS; r++)); do
+	say "run $r/$BENCH_RUNS: zstd"
+	rm -f "$W"/A.* "$W"/B.* "$W"/C.* "$W"/T?
+	if [ -n "$OURS" ]; then run_set "$r" cc_save_zstd pc_save_zstd; else timed pc_save_zstd "$W/B.zst"; fi
+	if [ -n "$OURS" ]; then
+		run_set "$r" cc_rest_zstd pc_rest_zstd
+		[ -n "${FAIL[cc_rest_zstd]:-}" ] || verify_ours zstd
+	else
+		timed pc_rest_zstd
+	fi
+	rm -f "$W"/A.* "$W"/B.* "$W"/T?
+
+	say "run $r/$BENCH_RUNS: gzip"
+	if [ -n "$OURS" ]; then run_set "$r" cc_save_gzip pc_save_pigz nc_save_gzip
+	else run_set "$r" pc_save_pigz nc_save_gzip; fi
+	if [ -n "$OURS" ]; then
+		run_set "$r" cc_rest_gzip pc_rest_pigz
+		[ -n "${FAIL[cc_rest_gzip]:-}" ] || verify_ours gzip
+		rm -f "$W"/A.* "$W"/B.* "$W/T2"
+	else
+		timed pc_rest_pigz; rm -f "$W"/B.*
+	fi
+	timed nc_rest_gzip
+	if [ -f "$W/T3" ] && [ -f "$W/T1" ]; then
+		check "gzip: clonecast restore = ntfsclone restore (all whole blocks and the last sector)" \
+			eval 'cmp -n "$COVER" "$W/T1" "$W/T3" && cmp -i $((SIZE - 512)) "$W/T1" "$W/T3"'
+	elif [ -f "$W/T3" ] && [ -f "$W/T2" ]; then
+		check "gzip: ntfsclone restore = partclone restore over all whole blocks" cmp -n "$COVER" "$W/T3" "$W/T2"
+		check "gzip: ntfsclone restore has the backup boot sector" cmp -i $((SIZE - 512)) "$W/T3" "$SRC"
+	fi
+	rm -f "$W"/A.* "$W"/B.* "$W"/C.* "$W"/T?
+done
+
+# ---------------------------------------------------------------- the table
+med() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+wall() { med "${WALLS[$1]:-}"; }
+cpu() { med "${CPUS[$1]:-}"; }
+row() { # KEY KIND
+	local k=$1 w c i mbs
+	if [ -n "${FAIL[$k]:-}" ]; then printf '%-8s %-40s %s\n' "$2" "${LABEL[$k]}" "FAILED (${FAIL[$k]})"; return; fi
+	w=$(wall "$k"); c=$(cpu "$k")
+	[ -n "$w" ] || return 0
+	i=-; [ -z "${IMG[$k]:-}" ] || i=$(awk -v b="${IMG[$k]}" 'BEGIN { printf "%.1f", b / 1e6 }')
+	mbs=$(awk -v u="$USED" -v w="$w" 'BEGIN { printf "%.0f", (w > 0) ? u / 1e6 / w : 0 }')
+	printf '%-8s %-40s %8.2f %8.2f %9s %9s\n' "$2" "${LABEL[$k]}" "$w" "$c" "$i" "$mbs"
+}
+# ratio: theirs/ours of wall (speed-up), ours/theirs of image size; targets; PASS/MISS
+MISSED=0
+target() { # DESCRIPTION OURS THEIRS MIN_SPEEDUP [MAX_SIZE_RATIO]
+	local d=$1 o=$2 t=$3 ms=$4 mz=${5:-} sp sz res=PASS
+	if [ -z "$(wall "$o")" ] || [ -z "$(wall "$t")" ]; then
+		printf '%-48s %10s %10s   %s\n' "$d" - - "n/a (a side did not run)"; return
+	fi
+	sp=$(awk -v a="$(wall "$t")" -v b="$(wall "$o")" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+	awk -v s="$sp" -v m="$ms" 'BEGIN { exit !(s >= m) }' || res=MISS
+	if [ -n "$mz" ]; then
+		sz=$(awk -v a="${IMG[$o]}" -v b="${IMG[$t]}" 'BEGIN { printf "%.3f", a / b }')
+		awk -v s="$sz" -v m="$mz" 'BEGIN { exit !(s <= m) }' || res=MISS
+		printf '%-48s %9sx %9sx   speed >= %sx, size <= %sx: %s\n' "$d" "$sp" "$sz" "$ms" "$mz" "$res"
+	else
+		printf '%-48s %9sx %10s   speed >= %sx: %s\n' "$d" "$sp" - "$ms" "$res"
+	fi
+	[ "$res" = PASS ] || MISSED=$((MISSED + 1))
+}
+info_ratio() { # DESCRIPTION OURS THEIRS
+	local sp sz=-
+	[ -n "$(wall "$2")" ] && [ -n "$(wall "$3")" ] || return 0
+	sp=$(awk -v a="$(wall "$3")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+	[ -z "${IMG[$2]:-}" ] || [ -z "${IMG[$3]:-}" ] || sz=$(awk -v a="${IMG[$2]}" -v b="${IMG[$3]}" 'BEGIN { printf "%.3fx", a / b }')
+	printf '%-48s %9sx %10s   (information)\n' "$1" "$sp" "$sz"
+}
+
+{
+	printf '# Clonecast bench %s: NTFS %d MiB (%.1f MB), used %.1f MB (%.1f%%), %s files, %.1f MiB data,\n' \
+		"$(date '+%Y-%m-%d %H:%M')" "$BENCH_SIZE_MB" "$(awk -v s="$SIZE" 'BEGIN { print s / 1e6 }')" \
+		"$(awk -v u="$USED" 'BEGIN { print u / 1e6 }')" "$(awk -v u="$USED" -v s="$SIZE" 'BEGIN { print 100 * u / s }')" \
+		"$(st files)" "$(awk -v b="$(st bytes)" 'BEGIN { print b / 1048576 }')"
+	printf '# %s deleted files (%.1f MiB) and old data in free space; seed %s; runs %s (median); tmpfs; load %s -> %s; %s\n' \
+		"$(st deleted_files)" "$(awk -v b="$(st deleted_bytes)" 'BEGIN { print b / 1048576 }')" "$BENCH_SEED" \
+		"$BENCH_RUNS" "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)" "$([ -n "$OURS" ] && echo "$CLONECAST" || echo "anchors only")"
+	printf '%-8s %-40s %8s %8s %9s %9s\n' step command "wall s" "CPU s" "image MB" "MB/s used"
+	row cc_save_zstd save; row pc_save_zstd save
+	row cc_save_gzip save; row pc_save_pigz save; row nc_save_gzip save
+	row cc_rest_zstd restore; row pc_rest_zstd restore
+	row cc_rest_gzip restore; row pc_rest_pigz restore; row nc_rest_gzip restore
+	echo "# MB = 10^6 bytes; MB/s used = bytes in use (partclone's count) / wall; CPU = user+sys of the whole pipeline."
+	echo "# partclone walls are rounded up to its 2 s progress tick."
+	if [ -n "$OURS" ]; then
+		echo
+		printf '%-48s %10s %10s   %s\n' "target (ours vs theirs, same run)" "speed-up" "size" "goal"
+		target "save zstd vs partclone | zstd -3 -T0" cc_save_zstd pc_save_zstd 2.0 1.0
+		target "save gzip vs partclone | pigz -1" cc_save_gzip pc_save_pigz 1.5 1.0
+		info_ratio "save gzip vs ntfsclone | gzip -1" cc_save_gzip nc_save_gzip
+		target "restore zstd vs zstd -dc | partclone.restore" cc_rest_zstd pc_rest_zstd 2.0
+		info_ratio "restore gzip vs pigz -dc | partclone.restore" cc_rest_gzip pc_rest_pigz
+		info_ratio "restore gzip vs gzip -dc | ntfsclone" cc_rest_gzip nc_rest_gzip
+		echo "# ANCHOR-BENCH.md also asks: restore of gzip images >= 1.5x pigz -dc | partclone.restore."
+	fi
+	if [ ${#CHECKS[@]} -gt 0 ]; then
+		echo
+		echo "correctness:"
+		for c in "${CHECKS[@]}"; do [ -n "$c" ] && echo "  $c"; done
+	fi
+} >"$W/table"
+echo
+cat "$W/table"
+cp "$W/table" "$OUT"
+say "table written to $OUT"
+
+nfail=0
+for k in "${!FAIL[@]}"; do nfail=$((nfail + 1)); done
+[ "$nfail" -eq 0 ] || { say "$nfail command(s) failed"; exit 1; }
+[ "$BAD" -eq 0 ] || { say "$BAD correctness check(s) failed"; exit 1; }
+if [ -n "$BENCH_STRICT" ] && [ "$MISSED" -gt 0 ]; then say "$MISSED target(s) missed"; exit 1; fi
+exit 0
