@@ -282,8 +282,8 @@ int cc_codec_zero_tail(struct cc_istream *s, const unsigned char *buf, size_t le
 		for (i = 0; i < len; i++)
 			if (buf[i])
 				return cc_fail(s->err, CC_E_CORRUPT, 0,
-					       _("garbage after the end of the %s data at compressed "
-						 "byte %llu"),
+					       _("garbage after the end of the %s data at "
+						 "compressed byte %llu"),
 					       what, (unsigned long long)(off + i));
 		off += len;
 		n = cc_istream_read(s->src, tmp, sizeof(tmp));

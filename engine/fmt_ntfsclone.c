@@ -228,8 +228,8 @@ static int check_header(struct cc_image *img, struct nc *s, uint64_t inuse)
 		return cc_fail(img->err, CC_E_CORRUPT, 0,
 			       _("invalid ntfsclone image header: %llu clusters in use of %llu"),
 			       (unsigned long long)inuse, (unsigned long long)s->nr_clusters);
-	fs_bytes = s->nr_clusters * s->cs; /* < 2^43 * 2^21: no overflow */
-	if (s->device_size < fs_bytes || s->device_size > (uint64_t)INT64_MAX)
+	if (__builtin_mul_overflow(s->nr_clusters, (uint64_t)s->cs, &fs_bytes) ||
+	    s->device_size < fs_bytes || s->device_size > (uint64_t)INT64_MAX)
 		return cc_fail(img->err, CC_E_CORRUPT, 0,
 			       _("invalid ntfsclone image header: device size %llu does not hold "
 				 "%llu clusters of %u bytes"),

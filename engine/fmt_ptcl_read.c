@@ -503,8 +503,8 @@ static int read_header(struct cc_image *img, unsigned char *h, size_t len)
 		return ret;
 	if (got < len)
 		return cc_fail(img->err, CC_E_TRUNCATED, 0,
-			       _("image ends inside the partclone header (at byte %zu of %zu)"), got,
-			       len);
+			       _("image ends inside the partclone header (at byte %zu of %zu)"),
+			       got, len);
 	return 0;
 }
 
@@ -532,8 +532,8 @@ static int check_v2_options(struct cc_image *img, const unsigned char *h, struct
 		bpc = 0;
 	if ((uint64_t)bpc * s->bs > CC_IMG_MAX_GROUP_BYTES)
 		return cc_fail(img->err, CC_E_UNSUPPORTED, 0,
-			       _("partclone image has %u blocks of %u bytes per checksum; more than "
-				 "64 MiB per checksum is not supported"),
+			       _("partclone image has %u blocks of %u bytes per checksum; more "
+				 "than 64 MiB per checksum is not supported"),
 			       bpc, s->bs);
 	s->bpc = bpc;
 	s->cs = want;
@@ -607,7 +607,8 @@ static int open_v2(struct cc_image *img, struct ptcl *s)
 		s->used = cc_bitmap_count(&img->bm);
 		if (s->used != used_bm)
 			return cc_fail(img->err, CC_E_CORRUPT, 0,
-				       _("the bitmap has %llu used blocks but the header says %llu"),
+				       _("the bitmap has %llu used blocks but the header says "
+					 "%llu"),
 				       (unsigned long long)s->used, (unsigned long long)used_bm);
 	} else {
 		return cc_fail(img->err, CC_E_UNSUPPORTED, 0,
@@ -634,7 +635,9 @@ static int open_v1(struct cc_image *img, struct ptcl *s)
 	if ((ret = check_geometry(img, s->bs, total, used_sb)) < 0)
 		return ret;
 	/* As partclone: the device size is what the blocks cover. */
-	ii->device_size = total * s->bs; /* < 2^43 * 2^26: fits */
+	if (__builtin_mul_overflow(total, (uint64_t)s->bs, &ii->device_size))
+		return corrupt(img, _("the blocks overflow a 64-bit device size"),
+			       (unsigned long long)total);
 	ii->total_blocks = total;
 	ii->used_blocks_sb = used_sb;
 	ii->block_size = s->bs;

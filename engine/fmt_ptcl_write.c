@@ -216,8 +216,8 @@ static int put_csum(struct cc_ptcl_writer *w)
 static int count_mismatch(struct cc_ptcl_writer *w, uint64_t written)
 {
 	w->failed = cc_fail(w->err, CC_E_IO, 0,
-			    _("internal error: %llu blocks were written to the image but its bitmap "
-			      "has %llu used blocks"),
+			    _("internal error: %llu blocks were written to the image but its "
+			      "bitmap has %llu used blocks"),
 			    (unsigned long long)written, (unsigned long long)w->expected);
 	return w->failed;
 }

@@ -80,7 +80,8 @@ struct gz {
 	struct gz_job *jobs;
 	unsigned njobs;
 	struct gz_worker *workers;
-	unsigned nworkers; /* running threads */
+	unsigned nthreads; /* entries in workers */
+	unsigned nworkers; /* threads running */
 	uint64_t queued;   /* blocks handed to workers; the block being filled is `queued` */
 	uint64_t taken;	   /* blocks taken by workers */
 	uint64_t written;  /* blocks written to next */
@@ -255,7 +256,8 @@ static int gz_emit(struct cc_ostream *s, struct gz_job *job)
 
 	if (job->rc == -CC_E_NOMEM)
 		return cc_fail(s->err, CC_E_NOMEM, 0,
-			       _("out of memory compressing the gzip block at input byte %llu"), off);
+			       _("out of memory compressing the gzip block at input byte %llu"),
+			       off);
 	if (job->rc < 0)
 		return cc_fail(s->err, CC_E_COMPRESSION, 0,
 			       _("gzip compression failed for the block at input byte %llu "
@@ -404,7 +406,7 @@ static void gz_free_priv(struct gz *g)
 	unsigned i;
 
 	gz_stop_workers(g);
-	for (i = 0; g->workers && i < g->njobs; i++) {
+	for (i = 0; g->workers && i < g->nthreads; i++) {
 		struct gz_worker *w = &g->workers[i];
 		if (w->z_ready)
 			deflateEnd(&w->z);
@@ -449,10 +451,10 @@ static int gz_alloc(struct gz *g, unsigned threads)
 	unsigned i;
 
 	g->njobs = 2 * threads + 1;
-	/* workers has njobs entries so gz_free_priv can walk both arrays alike */
 	if (!(g->jobs = calloc(g->njobs, sizeof(*g->jobs))) ||
-	    !(g->workers = calloc(g->njobs, sizeof(*g->workers))))
+	    !(g->workers = calloc(threads, sizeof(*g->workers))))
 		return -1;
+	g->nthreads = threads;
 	for (i = 0; i < g->njobs; i++) {
 		struct gz_job *job = &g->jobs[i];
 		job->out_cap = GZ_BLOCK + GZ_BLOCK / 64 + 4096;
@@ -513,7 +515,19 @@ int cc_gzip_compress_new(int level, unsigned threads, struct cc_ostream *next,
 
 /* ---- decompressor ---- */
 
-enum gd_phase { GD_BETWEEN, GD_MEMBER, GD_DONE };
+/*
+ * The gzip header is parsed here, not by ISA-L: isal_inflate (2.30) fails
+ * on valid headers with FEXTRA, FNAME or FHCRC when they arrive split over
+ * two calls.  ISA-L then inflates the raw deflate data and verifies the
+ * trailer (ISAL_GZIP_NO_HDR_VER: CRC32 and ISIZE).
+ */
+enum gd_phase { GD_BETWEEN, GD_HEADER, GD_MEMBER, GD_DONE };
+enum gd_field { H_FIXED, H_XLEN, H_EXTRA, H_NAME, H_COMMENT, H_HCRC, H_END };
+
+#define FHCRC	 0x02
+#define FEXTRA	 0x04
+#define FNAME	 0x08
+#define FCOMMENT 0x10
 
 struct gd {
 	struct inflate_state st;
@@ -522,6 +536,11 @@ struct gd {
 	enum gd_phase phase;
 	unsigned long long member;     /* 1-based number of the current member */
 	unsigned long long member_off; /* its compressed offset */
+	/* header parser */
+	enum gd_field field;
+	unsigned char fixed[10];
+	unsigned pos, len; /* bytes of the current field seen / expected */
+	uint32_t hcrc;
 };
 
 static unsigned long long gd_offset(struct cc_istream *s)
@@ -550,26 +569,157 @@ static int gd_fill(struct cc_istream *s)
 	return 0;
 }
 
+static int gd_truncated(struct cc_istream *s, const char *where)
+{
+	struct gd *d = s->priv;
+
+	return cc_fail(s->err, CC_E_TRUNCATED, 0,
+		       _("gzip member %llu (at compressed byte %llu) is truncated: the data ends "
+			 "in its %s at compressed byte %llu"),
+		       d->member, d->member_off, where, gd_offset(s));
+}
+
+static int gd_bad_header(struct cc_istream *s, const char *why)
+{
+	struct gd *d = s->priv;
+
+	return cc_fail(s->err, CC_E_CORRUPT, 0,
+		       _("invalid gzip header of member %llu at compressed byte %llu: %s"),
+		       d->member, d->member_off, why);
+}
+
 static int gd_error(struct cc_istream *s, int r)
 {
 	struct gd *d = s->priv;
 
-	switch (r) {
-	case ISAL_INCORRECT_CHECKSUM:
+	if (r == ISAL_INCORRECT_CHECKSUM)
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
 			       _("gzip member %llu (at compressed byte %llu) is corrupt: CRC32 or "
 				 "length mismatch (detected at compressed byte %llu)"),
 			       d->member, d->member_off, gd_offset(s));
-	case ISAL_INVALID_WRAPPER:
-	case ISAL_UNSUPPORTED_METHOD:
-		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("invalid gzip header in member %llu at compressed byte %llu"),
-			       d->member, d->member_off);
-	default:
-		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("gzip member %llu (at compressed byte %llu) is corrupt: invalid "
-				 "deflate data (ISA-L error %d) at compressed byte %llu"),
-			       d->member, d->member_off, r, gd_offset(s));
+	return cc_fail(s->err, CC_E_CORRUPT, 0,
+		       _("gzip member %llu (at compressed byte %llu) is corrupt: invalid deflate "
+			 "data (ISA-L error %d) at compressed byte %llu"),
+		       d->member, d->member_off, r, gd_offset(s));
+}
+
+/* The first optional field present after `after`, or H_END. */
+static enum gd_field gd_next_field(const struct gd *d, enum gd_field after)
+{
+	static const struct {
+		enum gd_field f;
+		unsigned flag;
+	} order[] = {{H_XLEN, FEXTRA}, {H_NAME, FNAME}, {H_COMMENT, FCOMMENT}, {H_HCRC, FHCRC}};
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i].f > after && (d->fixed[3] & order[i].flag))
+			return order[i].f;
+	return H_END;
+}
+
+/* Take up to `want` header bytes into the header CRC; returns the count. */
+static size_t gd_take(struct gd *d, size_t want)
+{
+	size_t n = want < d->st.avail_in ? want : d->st.avail_in;
+
+	d->hcrc = crc32_gzip_refl(d->hcrc, d->st.next_in, n);
+	d->st.next_in += n;
+	d->st.avail_in -= (uint32_t)n;
+	return n;
+}
+
+/* Parse as much of the header as the buffer holds; 1 when it is complete. */
+static int gd_header_step(struct cc_istream *s)
+{
+	struct gd *d = s->priv;
+	const unsigned char *p = d->st.next_in, *z;
+	size_t n;
+
+	switch (d->field) {
+	case H_FIXED:
+		n = gd_take(d, sizeof(d->fixed) - d->pos);
+		memcpy(d->fixed + d->pos, p, n);
+		if ((d->pos += (unsigned)n) < sizeof(d->fixed))
+			return 0;
+		if (d->fixed[1] != 0x8b)
+			return d->member > 1 ? cc_fail(s->err, CC_E_CORRUPT, 0,
+						       _("trailing garbage after gzip member %llu "
+							 "at compressed byte %llu"),
+						       d->member - 1, d->member_off)
+					     : gd_bad_header(s, _("bad magic"));
+		if (d->fixed[2] != 8)
+			return gd_bad_header(s, _("compression method is not deflate"));
+		if (d->fixed[3] & 0xe0)
+			return gd_bad_header(s, _("reserved flags are set"));
+		break;
+	case H_XLEN:
+		n = gd_take(d, 2 - d->pos);
+		if (n)
+			d->len |= (unsigned)p[0] << (8 * d->pos);
+		if (n > 1)
+			d->len |= (unsigned)p[1] << 8;
+		if ((d->pos += (unsigned)n) < 2)
+			return 0;
+		if (d->len) {
+			d->field = H_EXTRA;
+			d->pos = 0;
+			return 0;
+		}
+		break;
+	case H_EXTRA:
+		d->pos += (unsigned)gd_take(d, d->len - d->pos);
+		if (d->pos < d->len)
+			return 0;
+		d->field = H_XLEN; /* continue after the extra field */
+		break;
+	case H_NAME:
+	case H_COMMENT:
+		z = memchr(p, 0, d->st.avail_in);
+		n = gd_take(d, z ? (size_t)(z - p) + 1 : d->st.avail_in);
+		if (!z)
+			return 0;
+		break;
+	case H_HCRC:
+		if (d->pos == 0)
+			d->len = d->hcrc & 0xffff; /* CRC of the header before this field */
+		n = d->st.avail_in < 2 - d->pos ? d->st.avail_in : 2 - d->pos;
+		if (n && p[0] != (unsigned char)(d->len >> (8 * d->pos)))
+			return gd_bad_header(s, _("header CRC mismatch"));
+		if (n > 1 && p[1] != (unsigned char)(d->len >> 8))
+			return gd_bad_header(s, _("header CRC mismatch"));
+		d->st.next_in += n;
+		d->st.avail_in -= (uint32_t)n;
+		if ((d->pos += (unsigned)n) < 2)
+			return 0;
+		break;
+	case H_END:
+		return 1;
+	}
+	d->field = gd_next_field(d, d->field);
+	d->pos = 0;
+	d->len = 0;
+	return d->field == H_END;
+}
+
+static int gd_header(struct cc_istream *s)
+{
+	struct gd *d = s->priv;
+	int r;
+
+	for (;;) {
+		if ((r = gd_fill(s)) < 0)
+			return r;
+		if (!d->st.avail_in)
+			return gd_truncated(s, _("header"));
+		if ((r = gd_header_step(s)) < 0)
+			return r;
+		if (r) {
+			isal_inflate_reset(&d->st);
+			d->st.crc_flag = ISAL_GZIP_NO_HDR_VER;
+			d->phase = GD_MEMBER;
+			return 0;
+		}
 	}
 }
 
@@ -586,11 +736,12 @@ static int gd_between(struct cc_istream *s)
 		return 0;
 	}
 	if (d->st.next_in[0] == 0x1f) {
-		isal_inflate_reset(&d->st);
-		d->st.crc_flag = ISAL_GZIP;
 		d->member++;
 		d->member_off = gd_offset(s);
-		d->phase = GD_MEMBER;
+		d->field = H_FIXED;
+		d->pos = d->len = 0;
+		d->hcrc = 0;
+		d->phase = GD_HEADER;
 		return 0;
 	}
 	if (d->st.next_in[0] == 0) {
@@ -604,38 +755,44 @@ static int gd_between(struct cc_istream *s)
 		       d->member, gd_offset(s));
 }
 
+/* Inflate into buf[*done..len). */
+static int gd_inflate(struct cc_istream *s, void *buf, size_t len, size_t *done)
+{
+	struct gd *d = s->priv;
+	uint32_t room;
+	int r;
+
+	if ((r = gd_fill(s)) < 0)
+		return r;
+	room = len - *done > UINT32_MAX ? UINT32_MAX : (uint32_t)(len - *done);
+	d->st.next_out = (uint8_t *)buf + *done;
+	d->st.avail_out = room;
+	r = isal_inflate(&d->st);
+	if (r < 0)
+		return gd_error(s, r);
+	*done += room - d->st.avail_out;
+	if (d->st.block_state == ISAL_BLOCK_FINISH)
+		d->phase = GD_BETWEEN;
+	else if (d->eof && !d->st.avail_in && d->st.avail_out == room)
+		return gd_truncated(s, _("data"));
+	return 0;
+}
+
 static ssize_t gd_read(struct cc_istream *s, void *buf, size_t len)
 {
 	struct gd *d = s->priv;
 	size_t done = 0;
-	int r;
+	int r = 0;
 
-	if (len > UINT32_MAX)
-		len = UINT32_MAX;
 	while (done < len && d->phase != GD_DONE) {
-		uint32_t room;
-
-		if (d->phase == GD_BETWEEN) {
-			if ((r = gd_between(s)) < 0)
-				return r;
-			continue;
-		}
-		if ((r = gd_fill(s)) < 0)
-			return r;
-		room = (uint32_t)(len - done);
-		d->st.next_out = (uint8_t *)buf + done;
-		d->st.avail_out = room;
-		r = isal_inflate(&d->st);
+		if (d->phase == GD_BETWEEN)
+			r = gd_between(s);
+		else if (d->phase == GD_HEADER)
+			r = gd_header(s);
+		else
+			r = gd_inflate(s, buf, len, &done);
 		if (r < 0)
-			return gd_error(s, r);
-		done += room - d->st.avail_out;
-		if (d->st.block_state == ISAL_BLOCK_FINISH)
-			d->phase = GD_BETWEEN;
-		else if (d->eof && !d->st.avail_in && d->st.avail_out == room)
-			return cc_fail(s->err, CC_E_TRUNCATED, 0,
-				       _("gzip member %llu (at compressed byte %llu) is truncated: "
-					 "the data ends at compressed byte %llu"),
-				       d->member, d->member_off, gd_offset(s));
+			return r;
 	}
 	return (ssize_t)done;
 }
@@ -652,7 +809,7 @@ static const struct cc_istream_ops gd_ops = {"gzip", gd_read, gd_free};
 
 int cc_gzip_decompress_new(struct cc_istream *src, struct cc_istream **out)
 {
-	struct gd *d = malloc(sizeof(*d));
+	struct gd *d = calloc(1, sizeof(*d));
 
 	*out = NULL;
 	if (!d || !(d->in = malloc(GZ_IN_BUF)) ||
@@ -665,9 +822,6 @@ int cc_gzip_decompress_new(struct cc_istream *src, struct cc_istream **out)
 	isal_inflate_init(&d->st);
 	d->st.next_in = d->in;
 	d->st.avail_in = 0;
-	d->eof = 0;
 	d->phase = GD_BETWEEN;
-	d->member = 0;
-	d->member_off = 0;
 	return 0;
 }

@@ -126,7 +126,8 @@ static int bzd_between(struct cc_istream *s)
 	}
 	if (d->in.buf[d->in.pos] != 'B')
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("trailing garbage after bzip2 stream %llu at compressed byte %llu"),
+			       _("trailing garbage after bzip2 stream %llu at compressed byte "
+				 "%llu"),
 			       d->nr, inbuf_offset(s, &d->in));
 	memset(&d->bz, 0, sizeof(d->bz));
 	if (BZ2_bzDecompressInit(&d->bz, 0, 0) != BZ_OK)
@@ -145,8 +146,8 @@ static int bzd_error(struct cc_istream *s, int r)
 	if (r == BZ_MEM_ERROR)
 		return cc_fail(s->err, CC_E_NOMEM, 0, _("out of memory"));
 	return cc_fail(s->err, CC_E_CORRUPT, 0,
-		       _("bzip2 stream %llu (at compressed byte %llu) is corrupt at compressed byte "
-			 "%llu (%s)"),
+		       _("bzip2 stream %llu (at compressed byte %llu) is corrupt at compressed "
+			 "byte %llu (%s)"),
 		       d->nr, d->start, inbuf_offset(s, &d->in),
 		       r == BZ_DATA_ERROR_MAGIC ? _("not bzip2 data") : _("bad data or CRC"));
 }
@@ -182,8 +183,8 @@ static int bzd_step(struct cc_istream *s, char *buf, size_t len, size_t *done)
 		return bzd_error(s, r);
 	if (d->in.eof && !inbuf_avail(&d->in) && !in_used && !out_used)
 		return cc_fail(s->err, CC_E_TRUNCATED, 0,
-			       _("bzip2 stream %llu (at compressed byte %llu) is truncated: the data "
-				 "ends at compressed byte %llu"),
+			       _("bzip2 stream %llu (at compressed byte %llu) is truncated: the "
+				 "data ends at compressed byte %llu"),
 			       d->nr, d->start, inbuf_offset(s, &d->in));
 	return 0;
 }
@@ -253,16 +254,17 @@ static int xzd_error(struct cc_istream *s, lzma_ret r)
 			       _("xz data is corrupt: no xz stream at compressed byte %llu"), off);
 	case LZMA_OPTIONS_ERROR:
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("xz data is corrupt or uses unsupported options at compressed byte "
-				 "%llu"),
+			       _("xz data is corrupt or uses unsupported options at compressed "
+				 "byte %llu"),
 			       off);
 	case LZMA_DATA_ERROR:
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("xz data is corrupt (bad data or CRC) at compressed byte %llu"), off);
+			       _("xz data is corrupt (bad data or CRC) at compressed byte %llu"),
+			       off);
 	default:
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("xz data is corrupt at compressed byte %llu (liblzma error %d)"), off,
-			       (int)r);
+			       _("xz data is corrupt at compressed byte %llu (liblzma error %d)"),
+			       off, (int)r);
 	}
 }
 
@@ -459,8 +461,8 @@ static int lzd_legacy_block(struct cc_istream *s)
 				(int)LZ4_LEGACY_BLOCK);
 	if (n < 0)
 		return cc_fail(s->err, CC_E_CORRUPT, 0,
-			       _("lz4 legacy frame %llu is corrupt in the block ending at compressed "
-				 "byte %llu"),
+			       _("lz4 legacy frame %llu is corrupt in the block ending at "
+				 "compressed byte %llu"),
 			       d->nr, inbuf_offset(s, &d->in));
 	d->blk_pos = 0;
 	d->blk_len = (size_t)n;

@@ -35,12 +35,16 @@ roundtrip() { # roundtrip TYPE FSTYPE(for fsck/manifest) IMG
 		fi
 		rm -f "$tgt"
 	done
-	# restore into an existing, larger file full of old data
-	head -c $(( $(stat -c %s "$src") + 1048576 )) /dev/urandom > "$D/$t.old"
-	check "$t: restore over an existing larger file" "$CC" restore-part -q "$D/$t.zstd.pcl" "$D/$t.old"
+	# restore over an existing file full of old data, of the same size and larger
+	head -c "$(stat -c %s "$src")" /dev/urandom > "$D/$t.old"
+	check "$t: restore over an existing file full of old data" "$CC" restore-part -q "$D/$t.zstd.pcl" "$D/$t.old"
 	fsimg_manifest_"$kind" "$D/$t.old" "$D/$t.dst.manifest"
 	check "$t: files identical after restoring over old data" cmp "$D/$t.src.manifest" "$D/$t.dst.manifest"
 	check "$t: fsck clean after restoring over old data" fsimg_fsck "$D/$t.old" "$kind"
+	head -c 1048576 /dev/urandom >> "$D/$t.old"
+	check "$t: restore to a larger existing file" "$CC" restore-part -q "$D/$t.gzip.pcl" "$D/$t.old"
+	fsimg_manifest_"$kind" "$D/$t.old" "$D/$t.dst.manifest"
+	check "$t: files identical on the larger target" cmp "$D/$t.src.manifest" "$D/$t.dst.manifest"
 	# from standard input
 	rm -f "$D/$t.stdin"
 	check "$t: restore from standard input" sh -c "cat '$D/$t.gzip.pcl' | '$CC' restore-part -q - '$D/$t.stdin'"

@@ -18,20 +18,20 @@ data=$(( 110 + (total + 7) / 8 + 4 ))   # first byte of block data
 # A flipped byte in a data block: check and restore name the block.
 off=$(( data + 5 * bs + 100 ))
 cp "$D/img.pcl" "$D/flip.pcl"
-printf '\x5a' | dd of="$D/flip.pcl" bs=1 seek=$off conv=notrunc status=none
+flip_byte "$D/flip.pcl" $off
 check_fails "flipped data byte: check fails naming the blocks" "checksum.*block" "$CC" check -q "$D/flip.pcl"
 rm -f "$D/t"; check_fails "flipped data byte: restore fails naming the blocks" "checksum.*block" "$CC" restore-part -q "$D/flip.pcl" "$D/t"
 zstd -q -c "$D/flip.pcl" > "$D/flip.zst"
 check_fails "flipped data byte inside a zstd image: check fails" "checksum.*block" "$CC" check -q "$D/flip.zst"
 # A flipped byte in the compressed stream itself.
-cp "$D/img.zst" "$D/cflip.zst"; printf '\xa5' | dd of="$D/cflip.zst" bs=1 seek=$(( $(stat -c %s "$D/img.zst") / 2 )) conv=notrunc status=none
+cp "$D/img.zst" "$D/cflip.zst"; flip_byte "$D/cflip.zst" $(( $(stat -c %s "$D/img.zst") / 2 ))
 check_fails "flipped byte in a zstd stream: check fails" "corrupt|checksum" "$CC" check -q "$D/cflip.zst"
-cp "$D/img.gz" "$D/cflip.gz"; printf '\xa5' | dd of="$D/cflip.gz" bs=1 seek=$(( $(stat -c %s "$D/img.gz") / 2 )) conv=notrunc status=none
+cp "$D/img.gz" "$D/cflip.gz"; flip_byte "$D/cflip.gz" $(( $(stat -c %s "$D/img.gz") / 2 ))
 check_fails "flipped byte in a gzip stream: check fails" "corrupt|checksum|invalid" "$CC" check -q "$D/cflip.gz"
 # Header and bitmap damage.
-cp "$D/img.pcl" "$D/hdr.pcl"; printf '\x01' | dd of="$D/hdr.pcl" bs=1 seek=70 conv=notrunc status=none
+cp "$D/img.pcl" "$D/hdr.pcl"; flip_byte "$D/hdr.pcl" 70
 check_fails "damaged header: refused" "header" "$CC" check -q "$D/hdr.pcl"
-cp "$D/img.pcl" "$D/bm.pcl"; printf '\xff' | dd of="$D/bm.pcl" bs=1 seek=200 conv=notrunc status=none
+cp "$D/img.pcl" "$D/bm.pcl"; flip_byte "$D/bm.pcl" 200
 check_fails "damaged bitmap: refused" "bitmap" "$CC" check -q "$D/bm.pcl"
 
 # Truncated images, uncompressed and compressed, at several points.

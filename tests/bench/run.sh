@@ -104,9 +104,13 @@ COVER=$(( (SIZE - 512) / BS * BS ))   # the whole blocks of the volume: what par
 # ---------------------------------------------------------------- work area, cleanup
 W=$(mktemp -d "$BENCH_DIR/work.XXXXXX")
 LOG=$W/log
+logtail() { { tr '\r' '\n' <"$LOG" | grep -v '^ *$' || true; } | tail -n "$1" | cut -c1-200; }
+FINISHED=
 cleanup() {
 	local rc=$?
-	[ "$rc" -ne 0 ] && [ -s "${LOG:-}" ] && { say "last lines of the log:"; tail -n 15 "$LOG" >&2; }
+	if [ "$rc" -ne 0 ] && [ -z "$FINISHED" ] && [ -s "${LOG:-}" ]; then
+		say "stopped (status $rc); last lines of the log:"; logtail 15 | sed 's/^/bench:   /' >&2
+	fi
 	rm -rf "$W"
 	exit "$rc"
 }
@@ -138,10 +142,11 @@ TIMEFORMAT='%R %U %S'
 timed() {
 	local key=$1 img=${2:-} tf=$W/time rc=0 t
 	[ -z "${FAIL[$key]:-}" ] || return 0
-	echo "=== $key: ${CMD[$key]}" >>"$LOG"
-	{ time bash -o pipefail -c "${CMD[$key]}" >>"$LOG" 2>&1; } 2>"$tf" || rc=$?
+	{ time bash -o pipefail -c "${CMD[$key]}" >"$W/cmd.log" 2>&1; } 2>"$tf" || rc=$?
+	{ echo "=== $key (exit $rc): ${CMD[$key]}"; tr '\r' '\n' <"$W/cmd.log" | grep -v '^ *$' | tail -n 40 || true; } >>"$LOG"
 	if [ "$rc" -ne 0 ]; then
-		FAIL[$key]="exit $rc"; say "FAILED ($rc): ${CMD[$key]}"; tail -n 5 "$LOG" | sed 's/^/bench:   /' >&2
+		FAIL[$key]="exit $rc"; say "FAILED ($rc): ${CMD[$key]}"
+		{ tr '\r' '\n' <"$W/cmd.log" | grep -v '^ *$' || echo "(no output)"; } | tail -n 5 | cut -c1-200 | sed 's/^/bench:   /' >&2
 		return 0
 	fi
 	read -r -a t <"$tf"
@@ -185,7 +190,7 @@ for ((r = 1; r <= BENCH_RUNS; r++)); do
 	if [ -n "$OURS" ]; then run_set "$r" cc_save_zstd pc_save_zstd; else timed pc_save_zstd "$W/B.zst"; fi
 	if [ -n "$OURS" ]; then
 		run_set "$r" cc_rest_zstd pc_rest_zstd
-		[ -n "${FAIL[cc_rest_zstd]:-}" ] || verify_ours zstd
+		[ -n "${FAIL[cc_rest_zstd]:-}" ] || verify_ours "run $r zstd"
 	else
 		timed pc_rest_zstd
 	fi
@@ -196,18 +201,18 @@ for ((r = 1; r <= BENCH_RUNS; r++)); do
 	else run_set "$r" pc_save_pigz nc_save_gzip; fi
 	if [ -n "$OURS" ]; then
 		run_set "$r" cc_rest_gzip pc_rest_pigz
-		[ -n "${FAIL[cc_rest_gzip]:-}" ] || verify_ours gzip
+		[ -n "${FAIL[cc_rest_gzip]:-}" ] || verify_ours "run $r gzip"
 		rm -f "$W"/A.* "$W"/B.* "$W/T2"
 	else
 		timed pc_rest_pigz; rm -f "$W"/B.*
 	fi
 	timed nc_rest_gzip
 	if [ -f "$W/T3" ] && [ -f "$W/T1" ]; then
-		check "gzip: clonecast restore = ntfsclone restore (all whole blocks and the last sector)" \
+		check "run $r gzip: clonecast restore = ntfsclone restore (all whole blocks and the last sector)" \
 			eval 'cmp -n "$COVER" "$W/T1" "$W/T3" && cmp -i $((SIZE - 512)) "$W/T1" "$W/T3"'
 	elif [ -f "$W/T3" ] && [ -f "$W/T2" ]; then
-		check "gzip: ntfsclone restore = partclone restore over all whole blocks" cmp -n "$COVER" "$W/T3" "$W/T2"
-		check "gzip: ntfsclone restore has the backup boot sector" cmp -i $((SIZE - 512)) "$W/T3" "$SRC"
+		check "run $r gzip: ntfsclone restore = partclone restore over all whole blocks" cmp -n "$COVER" "$W/T3" "$W/T2"
+		check "run $r gzip: ntfsclone restore has the backup boot sector" cmp -i $((SIZE - 512)) "$W/T3" "$SRC"
 	fi
 	rm -f "$W"/A.* "$W"/B.* "$W"/C.* "$W"/T?
 done
@@ -288,6 +293,7 @@ cat "$W/table"
 cp "$W/table" "$OUT"
 say "table written to $OUT"
 
+FINISHED=1
 nfail=0
 for k in "${!FAIL[@]}"; do nfail=$((nfail + 1)); done
 [ "$nfail" -eq 0 ] || { say "$nfail command(s) failed"; exit 1; }

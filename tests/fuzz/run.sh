@@ -1,32 +1,80 @@
 #!/bin/bash
-# run.sh SECONDS - build the libFuzzer targets with clang (ASan + UBSan) and
-# run each for SECONDS, starting from and adding to the corpus kept in
-# tests/fuzz/corpus/<target>/. Crashes are saved in build/fuzz/ and fail the run.
+# run.sh [SECONDS [TARGET...]] - build the libFuzzer targets with clang
+# (ASan + UBSan) and run each for SECONDS (default 120), one after the
+# other, starting from and adding to the corpus kept in
+# tests/fuzz/corpus/<target>/.  TARGETs are names like fuzz_image (default:
+# every tests/fuzz/fuzz_*.c).  SECONDS = 0 only replays the corpus (a
+# regression run).  Crashes, leaks, timeouts (> 10 s) and out-of-memory
+# are saved as build/fuzz/<target>-crash-*, -leak-*, -timeout-*, -oom-*
+# and make the exit status 1.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-120}
+[ $# -gt 0 ] && shift
 OUT=$TOP/build/fuzz
-mkdir -p "$OUT"
+CC=${FUZZ_CC:-clang}
+JOBS=${FUZZ_JOBS:-2}
 cd "$TOP"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iengine -I/usr/include/ntfs-3g -DLOCALEDIR=\"/nonexistent\""
+
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+CFLAGS="-g -O1 $SAN -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iengine -I/usr/include/ntfs-3g"
+CFLAGS="$CFLAGS -DLOCALEDIR=\"/nonexistent\""
 LIBS="-lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lpthread"
+# libFuzzer's defaults, spelled out: a leak is a finding.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+if [ $# -gt 0 ]; then
+	targets=("$@")
+else
+	targets=()
+	for src in tests/fuzz/fuzz_*.c; do targets+=("$(basename "$src" .c)"); done
+fi
+for t in "${targets[@]}"; do
+	[ -f "tests/fuzz/$t.c" ] || { echo "run.sh: no target tests/fuzz/$t.c" >&2; exit 2; }
+done
+
+# The engine once, with coverage instrumentation, then one binary per target.
+mkdir -p "$OUT/obj"
+echo "== building the engine ($CC, ASan + UBSan + libFuzzer)"
+ls engine/*.c | xargs -P "$JOBS" -I{} sh -c \
+	'o="$1/obj/$(basename "$2" .c).o"; [ "$o" -nt "$2" ] && [ -z "$(find engine -name "*.h" -newer "$o")" ] ||
+	 exec '"$CC"' '"${CFLAGS//\"/\\\"}"' -fsanitize=fuzzer-no-link -c -o "$o" "$2"' _ "$OUT" {}
+for t in "${targets[@]}"; do
+	$CC $CFLAGS -fsanitize=fuzzer -o "$OUT/$t" "tests/fuzz/$t.c" "$OUT"/obj/*.o $LIBS
+done
+
 fail=0
-for src in tests/fuzz/fuzz_*.c; do
-	name=$(basename "$src" .c)
-	clang $CFLAGS -o "$OUT/$name" "$src" engine/*.c $LIBS
-	corpus=tests/fuzz/corpus/$name
-	mkdir -p "$corpus" "$OUT/$name.new"
-	echo "== $name: ${SECS}s"
-	# new inputs go to a scratch corpus; merge the interesting ones back
-	if ! "$OUT/$name" -max_total_time="$SECS" -max_len=1048576 -rss_limit_mb=2048 -timeout=10 \
-		-artifact_prefix="$OUT/$name-" -print_final_stats=1 "$OUT/$name.new" "$corpus" \
-		2>"$OUT/$name.log"; then
-		fail=1
-		echo "$name: FOUND A CRASH, see $OUT/$name.log and $OUT/$name-*"
+for t in "${targets[@]}"; do
+	corpus=tests/fuzz/corpus/$t
+	new=$OUT/$t.new
+	log=$OUT/$t.log
+	rm -rf "$new"
+	mkdir -p "$corpus" "$new"
+	opts=(-rss_limit_mb=2048 -timeout=10 -max_len=1048576 -dict=tests/fuzz/fuzz.dict
+	      -artifact_prefix="$OUT/$t-" -print_final_stats=1)
+	if [ "$SECS" = 0 ]; then
+		echo "== $t: replaying $(ls "$corpus" | wc -l) inputs"
+		opts+=(-runs=0)
+	else
+		echo "== $t: ${SECS}s"
+		opts+=(-max_total_time="$SECS")
 	fi
-	grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$OUT/$name.log" || tail -3 "$OUT/$name.log"
-	"$OUT/$name" -merge=1 "$corpus" "$OUT/$name.new" >/dev/null 2>&1 || true
-	rm -rf "$OUT/$name.new"
-	echo "corpus: $(ls "$corpus" | wc -l) files"
+	# New inputs go to a scratch corpus (the first directory); the
+	# interesting ones are merged back into the kept corpus below.
+	if ! "$OUT/$t" "${opts[@]}" "$new" "$corpus" 2>"$log"; then
+		fail=1
+		echo "$t: FAILED, see $log and $(ls "$OUT/$t"-* 2>/dev/null | grep -v '\.log$' | tr '\n' ' ')"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5 || true
+	fi
+	grep -E 'stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" ||
+		tail -3 "$log"
+	if [ "$SECS" != 0 ] && [ -n "$(ls "$new")" ]; then
+		"$OUT/$t" -merge=1 -rss_limit_mb=2048 -timeout=10 -max_len=1048576 \
+			-merge_control_file="$OUT/$t.merge" "$corpus" "$new" >"$OUT/$t.merge.log" 2>&1 ||
+			echo "$t: merging new inputs failed, see $OUT/$t.merge.log"
+	fi
+	rm -rf "$new" "$OUT/$t.merge"
+	echo "corpus: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
 done
 exit $fail

@@ -105,7 +105,9 @@ int main(int argc, char **argv)
 		return fail(&err, ret);
 	}
 	if (out >= 0) {
-		if (ftruncate(out, (off_t)cc_image_get_info(img)->device_size) < 0 || close(out) < 0) {
+		off_t size = (off_t)cc_image_get_info(img)->device_size;
+
+		if (ftruncate(out, size) < 0 || close(out) < 0) {
 			perror(argv[2]);
 			cc_image_free(img);
 			return 1;

@@ -16,16 +16,20 @@
 #
 # Tree: by bytes ~15% small text (xml manifests, CBS logs, ini/inf, json; log-normal 100 B-64 KiB),
 # ~45% copies of real ELF files from /usr named .dll/.exe/.sys/.mui, ~15% incompressible
-# (random with .cab/.jpg/.zip/... headers), ~25% files of 16-128 MiB (random, or database-like
-# 64 KiB pages of zero/text/binary/random) when TOTAL_MB >= 256 (else their share goes to the
-# others). Exactly NFILES files; WinSxS, DriverStore, Program Files, Users/*/AppData, a 14-level
-# ProgramData path, names with spaces and non-ASCII characters (é ü 中文), case-insensitively
-# unique names (FAT and NTFS safe).
-# Filesystems are filled in phases: 'update' files interleaved with the first half of the tree,
-# the updates deleted, the second half written (fragmented into the holes), a Temp folder
-# written and deleted at the end, so free space holds deleted files and, below them, the
-# prefilled old data. Deleted bytes ~0.44 x DATA_MB (as in ANCHOR-BENCH), capped by free space;
-# FSIMG_DELETED_MB overrides.
+# (random with .cab/.jpg/.zip/... headers), ~25% files of 16-128 MiB when TOTAL_MB >= 256 (else
+# their share goes to the others): alternately random (.msi/.vdm/.iso) and database-like
+# (.edb/.db/.pst: 64 KiB pages, 30% zero, 30% text, 20% binary, 20% random). Exactly NFILES
+# files; WinSxS, DriverStore, Program Files, Users/*/AppData, a 14-level ProgramData path, names
+# with spaces and non-ASCII characters (é ü 中文), case-insensitively unique names (FAT and NTFS
+# safe). TOTAL_MB/DATA_MB count MiB of file data.
+# Filesystems are filled in two mounts: 'update' files interleaved with the first half of the
+# tree, then the updates deleted; remount; the second half (into the holes) and a Temp folder,
+# deleted at the end. Files of 256 KiB and more are written two at a time in alternating pieces.
+# Free space thus holds deleted files and, below them, the prefilled old data. Deleted bytes
+# ~0.44 x DATA_MB (as in ANCHOR-BENCH), capped by free space; FSIMG_DELETED_MB overrides.
+# ntfs-3g's allocator (largest free run in a 128 MiB window, 16 MiB skip between new files)
+# keeps most files contiguous anyway: expect fragmented large files, few fragmented small ones,
+# and a used/free bitmap broken into many runs (4 GiB bench image: ~1500 runs).
 #
 # Deterministic: same SEED and arguments -> same file names and contents (on the same machine:
 # the ELF copies come from this machine's /usr). Contents come from an AES-128-CTR keystream
@@ -36,7 +40,7 @@
 # key=value lines there (files, dirs, bytes, deleted_files, deleted_bytes, seconds, ...).
 # FSIMG_TMP: where staging trees and mountpoints go (default /dev/shm, else /tmp).
 
-FSIMG_GENVER=1                                   # bump when the output changes (bench cache key)
+FSIMG_GENVER=2                                   # bump when the output changes (bench cache key)
 FSIMG_LIB=$(readlink -f "${BASH_SOURCE[0]}")
 if [ -z "${FSIMG_PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then FSIMG_PYTHON=/usr/bin/python3; else FSIMG_PYTHON=python3; fi
@@ -265,8 +269,9 @@ _fsimg_manifest_ntfs() {
 _fsimg_manifest_ext4() {
 	[ $# -eq 2 ] || _fsimg_die "usage: fsimg_manifest_ext4 FILE OUT"
 	_fsimg_traps; _fsimg_mkmnt
-	# noload: never replay a journal, the image stays untouched
-	mount -o ro,loop,noload "$1" "$_FSIMG_MNT" || _fsimg_die "cannot mount $1 read-only"
+	# noload: never replay a journal, the image stays untouched (ext2 driver: no such option, no journal)
+	mount -o ro,loop,noload "$1" "$_FSIMG_MNT" 2>/dev/null || mount -o ro,loop "$1" "$_FSIMG_MNT" ||
+		_fsimg_die "cannot mount $1 read-only"
 	_fsimg_py manifest "$_FSIMG_MNT" "$2" lost+found >/dev/null || _fsimg_die "manifest of $1 failed"
 	umount "$_FSIMG_MNT" || _fsimg_die "cannot unmount $_FSIMG_MNT"
 }
@@ -552,10 +557,12 @@ class Plan:
             files.append(['elf', s, p])
         for s in self.lognormal(n_rand, rand_b, 1.5, 1024, 16 * MiB):
             files.append(['rand', s, None])
-        for s in large:
-            files.append(['large', s, 'db' if rng.random() < 0.5 else 'rand'])
+        first = rng.random() < 0.5         # alternate: half random (wim/iso-like), half database-like
+        for i, s in enumerate(large):
+            files.append(['large', s, 'db' if (i % 2) == first else 'rand'])
         rng.shuffle(files)
-        self.tree = [(self.place(k, x), k, s, x) for k, s, x in files]
+        # large files: database-like ones go to .edb/.db/.pst places, random ones to .msi/.vdm/.iso/...
+        self.tree = [(self.place(k if k != 'large' else 'l' + x, x), k, s, x) for k, s, x in files]
         # deleted sets: 'updates' (written with the first half, deleted midway), 'temp' (end)
         self.updates = []; self.temp = []; self.deleted_dirs = []
         if deleted_mb > 0:
@@ -644,11 +651,11 @@ class Plan:
         A('Windows/INF', text=(12, ['.inf', '.pnf']))
         A('Windows/Logs'); A('Windows/Logs/CBS', text=(6, ['.log']))
         A('Windows/Logs/DISM', text=(2, ['.log']))
-        A('Windows/Installer', rand=(6, ['.msi', '.msp']), large=(3, ['.msi']))
+        A('Windows/Installer', rand=(6, ['.msi', '.msp']), lrand=(3, ['.msi']))
         A('Windows/Fonts', rand=(5, ['.ttf', '.fon']))
         A('Windows/Temp')
         A('Windows/SoftwareDistribution'); A('Windows/SoftwareDistribution/Download')
-        A('Windows/SoftwareDistribution/DataStore', large=(3, ['.edb']), text=(0.5, ['.log']))
+        A('Windows/SoftwareDistribution/DataStore', ldb=(3, ['.edb']), text=(0.5, ['.log']))
         A('Windows/Microsoft.NET'); A('Windows/Microsoft.NET/Framework64')
         A('Windows/Microsoft.NET/Framework64/v4.0.30319', elf=(8, ['.dll', '.exe']), text=(2, ['.config', '.xml']))
         for pf in ('Program Files', 'Program Files (x86)'):
@@ -665,13 +672,13 @@ class Plan:
                 if r.random() < 0.4:
                     A('%s/resources' % pd, rand=(2, ['.pak', '.png', '.dat']), text=(1, ['.json']))
         A('Program Files/Common Files'); A('Program Files/Common Files/microsoft shared')
-        A('Program Files/Common Files/microsoft shared/ClickToRun', elf=(4, ['.dll', '.exe']), large=(1, ['.cab']))
+        A('Program Files/Common Files/microsoft shared/ClickToRun', elf=(4, ['.dll', '.exe']), lrand=(1, ['.cab']))
         A('ProgramData'); A('ProgramData/Microsoft'); A('ProgramData/Microsoft/Windows')
         A('ProgramData/Microsoft/Windows/Start Menu'); A('ProgramData/Microsoft/Windows/Start Menu/Programs',
           rand=(2, ['.lnk']))
         A('ProgramData/Microsoft/Windows Defender'); A('ProgramData/Microsoft/Windows Defender/Definition Updates')
         A('ProgramData/Microsoft/Windows Defender/Definition Updates/{%s}' % self.guid_s(),
-          rand=(2, ['.vdm']), large=(3, ['.vdm']))
+          rand=(2, ['.vdm']), lrand=(3, ['.vdm']))
         # the 14-level path
         deep = 'ProgramData'
         for c in ('Package Cache', '{%s}' % self.guid_s(), 'v14.38.33130', 'packages', 'vcRuntimeMinimum_amd64',
@@ -687,16 +694,16 @@ class Plan:
                 v = r.choice(VENDORS); p = r.choice(PRODUCTS)
                 A('%s/AppData/Local/%s' % (h, v))
                 a = A('%s/AppData/Local/%s/%s' % (h, v, p), text=(2, ['.json', '.log']))
-                A(a + '/User Data'); A(a + '/User Data/Default', text=(1, ['.json', '.log']), large=(1, ['.db']))
+                A(a + '/User Data'); A(a + '/User Data/Default', text=(1, ['.json', '.log']), ldb=(0.2, ['.db', '.sqlite']))
                 A(a + '/User Data/Default/Cache'); A(a + '/User Data/Default/Cache/Cache_Data', rand=(6, ['']))
                 A('%s/AppData/Roaming/%s' % (h, v)); A('%s/AppData/Roaming/%s/%s' % (h, v, p), text=(2, ['.xml', '.ini', '.json']))
-            A(h + '/Documents', rand=(3, ['.docx', '.xlsx', '.pdf']), text=(1, ['.txt', '.csv']), large=(1, ['.pst']))
+            A(h + '/Documents', rand=(3, ['.docx', '.xlsx', '.pdf']), text=(1, ['.txt', '.csv']), ldb=(1, ['.pst']))
             A(h + '/Documents/Bücher für Übersetzung', rand=(1, ['.pdf']), text=(0.5, ['.txt']))
             A(h + '/Documents/中文文档', text=(0.5, ['.txt']), rand=(0.5, ['.docx']))
             A(h + '/Pictures')
             for y in range(2017, 2017 + max(1, min(7, n // 2000))):
                 A('%s/Pictures/%d' % (h, y), rand=(3, ['.jpg', '.png']))
-            A(h + '/Downloads', rand=(3, ['.zip', '.7z', '.msi']), elf=(1, ['.exe']), large=(1, ['.iso', '.zip']))
+            A(h + '/Downloads', rand=(3, ['.zip', '.7z', '.msi']), elf=(1, ['.exe']), lrand=(1, ['.iso', '.zip', '.vhdx']))
             A(h + '/Desktop', text=(0.5, ['.txt']), rand=(0.5, ['.lnk']))
             A(h + '/Music', rand=(1, ['.mp3']))
         self.users = users
@@ -816,15 +823,15 @@ class Writer:
             left = size - len(hdr)
             while left > 0:
                 k = min(left, MiB); yield self.rs.read(k); left -= k
-        else:   # database-like: 64 KiB pages of zero/text/binary/random
+        else:   # database-like: 64 KiB pages, 30% zero, 30% text, 20% binary, 20% random
             left = size; P = 65536; r = self.rng
             while left > 0:
                 buf = bytearray()
                 while len(buf) < MiB and left > len(buf):
                     k = min(P, left - len(buf)); x = r.random()
-                    if x < 0.25: buf += bytes(k)
-                    elif x < 0.50: buf += self.slice(self.tpool(), k)
-                    elif x < 0.70: buf += self.slice(self.bpool(), k)
+                    if x < 0.30: buf += bytes(k)
+                    elif x < 0.60: buf += self.slice(self.tpool(), k)
+                    elif x < 0.80: buf += self.slice(self.bpool(), k)
                     else: buf += self.rs.read(k)
                 yield buf; left -= len(buf)
 

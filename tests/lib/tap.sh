@@ -39,3 +39,8 @@ _tap_cleanup() { local i; for ((i=${#_tap_cleanups[@]}-1; i>=0; i--)); do eval "
 trap _tap_cleanup EXIT
 # make_scratch: sets SCRATCH (call it directly, not in $(...), so the cleanup is registered)
 make_scratch() { SCRATCH=$(mktemp -d /dev/shm/cctest.XXXXXX); at_exit "rm -rf '$SCRATCH'"; }
+# flip_byte FILE OFFSET: invert every bit of one byte in place
+flip_byte() {
+	local v; v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\x$(printf %02x $(( v ^ 0xff )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}

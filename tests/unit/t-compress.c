@@ -39,9 +39,9 @@ static uint64_t rng(void)
 }
 
 static const char *const words[] = {
-	"the",	 "partition", "image",	 "block",   "bitmap", "cluster", "ntfs",	"restore",
-	"save",	 "device",    "sector",	 "<entry>", "0x7fff", "kernel",	 "windows", "\n",
-	"        ", "system32", "config", "=",	     "true",   "false",	 "{\"id\":", "};\n",
+	"the", "partition", "image", "block", "bitmap", "cluster", "ntfs", "restore",
+	"save", "device", "sector", "<entry>", "0x7fff", "kernel", "windows", "\n",
+	"        ", "system32", "config", "=", "true", "false", "{\"id\":", "};\n",
 };
 
 /* Deterministic data mixing text, binary-like tables, random and zeros. */
@@ -163,6 +163,63 @@ static int decompress_buf(const unsigned char *data, size_t len, unsigned char *
 	}
 	cc_istream_free(d);
 	*out = buf;
+	return r;
+}
+
+/* A source that returns 1 to 7 bytes per read, to split every header. */
+struct trickle {
+	const unsigned char *data;
+	size_t len, pos;
+	unsigned k;
+};
+
+static ssize_t trickle_read(struct cc_istream *s, void *buf, size_t len)
+{
+	struct trickle *t = s->priv;
+	size_t n = 1 + t->k++ % 7;
+
+	if (n > len)
+		n = len;
+	if (n > t->len - t->pos)
+		n = t->len - t->pos;
+	memcpy(buf, t->data + t->pos, n);
+	t->pos += n;
+	s->bytes_in += n;
+	return (ssize_t)n;
+}
+
+static void trickle_free(struct cc_istream *s)
+{
+	free(s->priv);
+}
+
+static const struct cc_istream_ops trickle_ops = {"trickle", trickle_read, trickle_free};
+
+/* Decode data arriving in tiny pieces; 0 when the output matched. */
+static int decode_trickle(const unsigned char *data, size_t len, const unsigned char *want,
+			  size_t want_len, struct cc_error *err)
+{
+	struct trickle *t = calloc(1, sizeof(*t));
+	struct cc_istream *src, *d;
+	unsigned char *buf = malloc(want_len + MiB);
+	size_t got = 0;
+	ssize_t n;
+	int r;
+
+	t->data = data;
+	t->len = len;
+	cc_error_clear(err);
+	src = cc_istream_new(&trickle_ops, t, NULL, err);
+	if ((r = cc_decompress_auto(src, err, &d, NULL)) < 0) {
+		cc_istream_free(src);
+		free(buf);
+		return r;
+	}
+	while ((n = cc_istream_read(d, buf + got, want_len + MiB - got)) > 0)
+		got += (size_t)n;
+	r = n < 0 ? (int)n : got != want_len || memcmp(buf, want, got) ? -1000 : 0;
+	cc_istream_free(d);
+	free(buf);
 	return r;
 }
 
@@ -307,8 +364,9 @@ static void test_parse(void)
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		memset(&o, 0xff, sizeof(o));
 		o.threads = 7;
-		ok(cc_compress_parse(good[i].spec, &o, &err) == 0 && (int)o.codec == good[i].codec &&
-			   o.level == good[i].level && o.threads == 7,
+		ok(cc_compress_parse(good[i].spec, &o, &err) == 0 &&
+			   (int)o.codec == good[i].codec && o.level == good[i].level &&
+			   o.threads == 7,
 		   "parse '%s' -> %s level %d", good[i].spec, cc_codec_name(good[i].codec),
 		   good[i].level);
 	}
@@ -424,6 +482,88 @@ static void test_roundtrips(const unsigned char *big, size_t big_len)
 	}
 }
 
+/* A gzip member with every optional header field (FEXTRA, FNAME, FCOMMENT,
+ * FHCRC), written by zlib, followed by a plain member. */
+static void test_gzip_header_fields(const unsigned char *data, size_t len)
+{
+	static unsigned char extra[] = "AB\x04\x00xyzw";
+	size_t cap = len + len / 2 + 1024, zlen, dlen;
+	unsigned char *z = malloc(2 * cap), *d;
+	struct cc_error err;
+	gz_header h;
+	z_stream s;
+	int i, r;
+
+	zlen = 0;
+	for (i = 0; i < 2; i++) {
+		memset(&s, 0, sizeof(s));
+		memset(&h, 0, sizeof(h));
+		h.extra = extra;
+		h.extra_len = 8;
+		h.name = (unsigned char *)"disk.img";
+		h.comment = (unsigned char *)"a comment";
+		h.hcrc = 1;
+		deflateInit2(&s, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+		if (i == 0)
+			deflateSetHeader(&s, &h);
+		s.next_in = (unsigned char *)data + (i ? len / 2 : 0);
+		s.avail_in = (uInt)(i ? len - len / 2 : len / 2);
+		s.next_out = z + zlen;
+		s.avail_out = (uInt)cap;
+		deflate(&s, Z_FINISH);
+		zlen += cap - s.avail_out;
+		deflateEnd(&s);
+	}
+	ok(z[3] == 0x1e, "zlib wrote FEXTRA, FNAME, FCOMMENT and FHCRC");
+	r = decompress_buf(z, zlen, &d, &dlen, NULL, &err);
+	ok(r == 0 && dlen == len && !memcmp(d, data, len),
+	   "gzip header with extra, name, comment and header CRC: %s", r ? err.detail : "ok");
+	free(d);
+	r = decode_trickle(z, zlen, data, len, &err);
+	ok(r == 0, "the same from 1-7 byte reads: %s", r ? err.detail : "ok");
+	for (i = 3; i < 40; i += 2)
+		if (decode_trickle(z, (size_t)i, data, len, &err) != -CC_E_TRUNCATED)
+			break;
+	ok(i >= 40, "cut inside that header (3..39 bytes) is truncated");
+	z[12] ^= 1; /* in the extra field: the header CRC no longer matches */
+	is_int(decode_rc(z, zlen, data, len, &err), -CC_E_CORRUPT, "gzip header CRC mismatch");
+	diag("  %s", err.detail);
+	free(z);
+}
+
+/* Incompressible and all-zero data, and threads = 0 (online CPUs). */
+static void test_special_data(void)
+{
+	static const char *const specs[] = {"gzip", "gzip:9", "zstd", "zstd:19"};
+	size_t n = 3 * MiB + 1, i, k, clen, dlen;
+	unsigned char *rnd = malloc(n), *zero = calloc(1, n), *c, *d;
+	struct cc_compress_opts o;
+	struct cc_error err;
+	int r;
+
+	rng_state = 42;
+	for (i = 0; i < n; i++)
+		rnd[i] = (unsigned char)(rng() >> 32);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		for (k = 0; k < 2; k++) {
+			const unsigned char *data = k ? zero : rnd;
+			cc_compress_parse(specs[i], &o, &err);
+			o.threads = 0;
+			r = compress_buf(&o, data, n, &c, &clen, &err);
+			if (!r)
+				r = decompress_buf(c, clen, &d, &dlen, NULL, &err);
+			ok(r == 0 && dlen == n && !memcmp(d, data, n) &&
+				   (o.codec != CC_CODEC_GZIP || one_gzip_member(c, clen, data, n)),
+			   "round trip %s of %zu %s bytes, threads 0 -> %zu bytes", specs[i], n,
+			   k ? "zero" : "random", clen);
+			free(c);
+			if (!r)
+				free(d);
+		}
+	free(rnd);
+	free(zero);
+}
+
 /* Our output read by the real tools. */
 static void test_cli_reads_ours(const unsigned char *big, size_t big_len)
 {
@@ -483,6 +623,10 @@ static const struct cli_case cli_cases[] = {
 	{"gzip with a name", "cp orig named && gzip -f named && mv named.gz file", "gzip",
 	 CC_CODEC_GZIP, 0},
 	{"gzip -9", "gzip -9 -c < orig > file", "gzip", CC_CODEC_GZIP, 0},
+	{"gzip --rsyncable (Clonezilla -z1)", "gzip -c --fast --rsyncable < orig > file", "gzip",
+	 CC_CODEC_GZIP, 0},
+	{"pigz -b 1024 --rsyncable (-z1p)", "pigz -c --fast -b 1024 --rsyncable < orig > file",
+	 "pigz", CC_CODEC_GZIP, 0},
 	{"pigz", "pigz -p 2 -c < orig > file", "pigz", CC_CODEC_GZIP, 0},
 	{"pigz -i (independent blocks)", "pigz -i -c < orig > file", "pigz", CC_CODEC_GZIP, 0},
 	{"gzip + pigz members", "gzip -c part1 > file && pigz -c part2 >> file", "pigz",
@@ -505,6 +649,16 @@ static const struct cli_case cli_cases[] = {
 	{"two lz4 legacy frames", "lz4 -q -l -c part1 > file && lz4 -q -l -c part2 >> file",
 	 "lz4", CC_CODEC_LZ4, 1},
 };
+
+static const struct cli_case *cli_case(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cli_cases) / sizeof(cli_cases[0]); i++)
+		if (!strcmp(cli_cases[i].name, name))
+			return &cli_cases[i];
+	BUG("no such cli_case");
+}
 
 static unsigned char *make_cli_file(const struct cli_case *cc, size_t *len)
 {
@@ -544,6 +698,9 @@ static void test_cli_files(const unsigned char *data, size_t len)
 		   "%s: file of %zu bytes decoded%s%s", cc->name, flen, r ? ": " : "",
 		   r ? err.detail : "");
 		free(d);
+		r = decode_trickle(f, flen, want, want_len, &err);
+		ok(r == 0, "%s: decoded from 1-7 byte reads%s%s", cc->name, r ? ": " : "",
+		   r ? err.detail : "");
 		free(f);
 	}
 	free(want);
@@ -553,40 +710,42 @@ static void test_cli_files(const unsigned char *data, size_t len)
 static void test_truncation(const unsigned char *data, size_t len)
 {
 	static const struct {
-		const struct cli_case *cc;
+		const char *name;
 		size_t cut[5]; /* bytes kept; 0 ends; >= 1000000 means len - (v - 1000000) */
 	} t[] = {
-		{&cli_cases[0], {5, 11, 500000, 1000006, 1000001}},
-		{&cli_cases[5], {500000, 1000004, 1000001, 0}},
-		{&cli_cases[6], {5, 9, 400000, 1000002, 1000001}},
-		{&cli_cases[8], {5, 300000, 1000003, 1000001, 0}},
-		{&cli_cases[9], {5, 12, 300000, 1000003, 1000001}},
-		{&cli_cases[10], {300000, 1000003, 1000001, 0}},
-		{&cli_cases[11], {7, 14, 300000, 1000006, 1000001}},
-		{&cli_cases[13], {300000, 1000010, 1000001, 0}},
-		{&cli_cases[14], {5, 9, 300000, 1000002, 1000001}},
-		{&cli_cases[15], {5, 300000, 1000003, 1000001, 0}},
-		{&cli_cases[16], {6, 300001, 0}},
+		{"gzip", {5, 11, 500000, 1000006, 1000001}},
+		{"gzip + pigz members", {500000, 1000004, 1000001, 0}},
+		{"zstd -T0", {5, 9, 400000, 1000002, 1000001}},
+		{"two zstd frames", {5, 300000, 1000003, 1000001, 0}},
+		{"bzip2", {5, 12, 300000, 1000003, 1000001}},
+		{"two bzip2 streams", {300000, 1000003, 1000001, 0}},
+		{"xz", {7, 14, 300000, 1000006, 1000001}},
+		{"two xz streams", {300000, 1000010, 1000001, 0}},
+		{"lz4", {5, 9, 300000, 1000002, 1000001}},
+		{"lz4 -BX -B4", {5, 300000, 1000003, 1000001, 0}},
+		{"lz4 -l (legacy)", {6, 300001, 0}},
 	};
 	struct cc_error err;
 	size_t i, j;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const struct cli_case *cc = cli_case(t[i].name);
 		size_t flen, keep;
 		unsigned char *f;
 
-		if (!have(t[i].cc->tool)) {
-			tap_skip(t[i].cc->tool);
+		if (!have(cc->tool)) {
+			tap_skip(cc->tool);
 			continue;
 		}
-		if (!(f = make_cli_file(t[i].cc, &flen))) {
-			ok(0, "%s: cannot make the file", t[i].cc->name);
+		if (!(f = make_cli_file(cc, &flen))) {
+			ok(0, "%s: cannot make the file", cc->name);
 			continue;
 		}
 		for (j = 0; j < 5 && t[i].cut[j]; j++) {
-			keep = t[i].cut[j] >= 1000000 ? flen - (t[i].cut[j] - 1000000) : t[i].cut[j];
+			keep = t[i].cut[j] >= 1000000 ? flen - (t[i].cut[j] - 1000000)
+						      : t[i].cut[j];
 			is_int(decode_rc(f, keep, data, len, &err), -CC_E_TRUNCATED,
-			       t[i].cc->name);
+			       cc->name);
 			diag("  cut to %zu of %zu bytes: %s", keep, flen, err.detail);
 		}
 		free(f);
@@ -608,12 +767,13 @@ static void flip_test(const char *name, unsigned char *f, size_t flen, size_t at
 
 static void test_corruption(const unsigned char *data, size_t len)
 {
-	static const int cases[] = {0, 3, 6, 9, 11, 14, 15, -1};
+	static const char *const cases[] = {"gzip", "pigz", "gzip --rsyncable (Clonezilla -z1)",
+					    "zstd -T0", "bzip2", "xz", "lz4", "lz4 -BX -B4", NULL};
 	size_t i, flen;
 	unsigned char *f;
 
-	for (i = 0; cases[i] >= 0; i++) {
-		const struct cli_case *cc = &cli_cases[cases[i]];
+	for (i = 0; cases[i]; i++) {
+		const struct cli_case *cc = cli_case(cases[i]);
 		if (!have(cc->tool)) {
 			tap_skip(cc->tool);
 			continue;
@@ -687,19 +847,19 @@ static void test_ours_damaged(const unsigned char *data, size_t len)
 static void test_padding_misc(const unsigned char *data, size_t len)
 {
 	static const struct {
-		int cc;
+		const char *cc;
 		size_t pad;
 		int want;
 	} t[] = {
-		{9, 1000, 0}, {11, 4, 0}, {11, 400, 0}, {11, 3, -CC_E_CORRUPT}, {14, 999, 0},
-		{16, 8, 0},
+		{"bzip2", 1000, 0}, {"xz", 4, 0},	 {"xz", 400, 0}, {"xz", 3, -CC_E_CORRUPT},
+		{"lz4", 999, 0},    {"lz4 -l (legacy)", 8, 0}, {"pigz", 512, 0},
 	};
 	struct cc_error err;
 	size_t i, flen;
 	unsigned char *f, *p;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		const struct cli_case *cc = &cli_cases[t[i].cc];
+		const struct cli_case *cc = cli_case(t[i].cc);
 		if (!have(cc->tool) || !(f = make_cli_file(cc, &flen))) {
 			tap_skip(cc->tool);
 			continue;
@@ -745,7 +905,7 @@ static void test_skippable(const unsigned char *data, size_t len)
 	free(p);
 	free(c);
 
-	if (!have("lz4") || !(c = make_cli_file(&cli_cases[14], &clen))) {
+	if (!have("lz4") || !(c = make_cli_file(cli_case("lz4"), &clen))) {
 		tap_skip("lz4");
 		return;
 	}
@@ -882,8 +1042,10 @@ int main(void)
 	test_detect();
 	test_empty_and_none();
 	test_roundtrips(big, big_len);
+	test_special_data();
 	test_cli_reads_ours(big, big_len);
 	test_cli_files(small, small_len);
+	test_gzip_header_fields(small, small_len);
 	test_truncation(small, small_len);
 	test_corruption(small, small_len);
 	test_ours_damaged(small, small_len);

@@ -1,0 +1,53 @@
+#!/bin/bash
+# install-deps.sh - install the Debian packages that building Clonecast and running its tests
+# and benchmark need. Idempotent: checks with dpkg-query first and prints one line when nothing
+# is missing. Not root and something missing: prints the apt-get command and exits 1.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential pkg-config gettext clang libclang-rt-14-dev
+	ntfs-3g-dev libext2fs-dev comerr-dev libzstd-dev zlib1g-dev libdeflate-dev libisal-dev
+	libxxhash-dev liblz4-dev libbz2-dev liblzma-dev
+	# filesystems and their tools (mkntfs ntfs-3g ntfsfix ntfsinfo ntfscat ntfsclone; mkfs.ext4
+	# e2fsck dumpe2fs; mkfs.vfat fsck.fat; mcopy mdeltree mdir; fusermount)
+	ntfs-3g e2fsprogs dosfstools mtools fuse3
+	# the anchors and compressors the tests and the bench compare against
+	partclone zstd pigz gzip lz4 bzip2 xz-utils
+	# the test scripts: python3 (generator), openssl (its PRNG), /usr/bin/time, mount/losetup/
+	# mountpoint/flock, cmp, od/truncate/stat/sha256sum, awk, sed, grep
+	python3 openssl time mount util-linux diffutils coreutils mawk sed grep
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages are installed"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: as root, run:" >&2
+	echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+command -v apt-get >/dev/null || { echo "install-deps: apt-get not found (Debian/Ubuntu only); missing: ${missing[*]}" >&2; exit 1; }
+
+echo "install-deps: installing ${missing[*]}"
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+
+# check again: a package that did not install is an error
+still=()
+for p in "${missing[@]}"; do
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || still+=("$p")
+done
+if [ ${#still[@]} -ne 0 ]; then
+	echo "install-deps: still missing after apt-get install: ${still[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installed ${#missing[@]} package(s)"
