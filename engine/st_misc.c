@@ -232,6 +232,10 @@ int cc_bzip2_decompress_new(struct cc_istream *src, struct cc_istream **out)
 
 /* ---- xz ---- */
 
+/* xz -9 needs 65 MiB to decode; a header asking for more than this is
+ * refused rather than allocated. */
+#define XZ_MEMLIMIT (1ull << 30)
+
 struct xzd {
 	lzma_stream lz;
 	struct inbuf in;
@@ -246,6 +250,11 @@ static int xzd_error(struct cc_istream *s, lzma_ret r)
 	switch (r) {
 	case LZMA_MEM_ERROR:
 		return cc_fail(s->err, CC_E_NOMEM, 0, _("out of memory"));
+	case LZMA_MEMLIMIT_ERROR:
+		return cc_fail(s->err, CC_E_UNSUPPORTED, 0,
+			       _("xz data at compressed byte %llu needs more than %llu MiB of memory "
+				 "to decompress"),
+			       off, (unsigned long long)(XZ_MEMLIMIT >> 20));
 	case LZMA_BUF_ERROR:
 		return cc_fail(s->err, CC_E_TRUNCATED, 0,
 			       _("xz data is truncated: it ends at compressed byte %llu"), off);
@@ -314,7 +323,7 @@ int cc_xz_decompress_new(struct cc_istream *src, struct cc_istream **out)
 	if (d)
 		d->lz = init;
 	if (!d || inbuf_init(&d->in) < 0 ||
-	    lzma_stream_decoder(&d->lz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK ||
+	    lzma_stream_decoder(&d->lz, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK ||
 	    !(*out = cc_istream_new(&xzd_ops, d, src, src->err))) {
 		if (d) {
 			lzma_end(&d->lz);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "compress.h"
 #include "error.h"
@@ -206,6 +207,11 @@ static ssize_t zd_read(struct cc_istream *s, void *buf, size_t len)
 		if (!z->hint && !((const char *)z->ib.src)[z->ib.pos])
 			return zd_zero_tail(s, ob.pos);
 		ret = ZSTD_decompressStream(z->dctx, &ob, &z->ib);
+		if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
+			return cc_fail(s->err, CC_E_UNSUPPORTED, 0,
+				       _("zstd frame at compressed byte %llu needs a window larger "
+					 "than 128 MiB (made with --long?)"),
+				       zd_offset(s));
 		if (ZSTD_isError(ret))
 			return cc_fail(s->err, CC_E_CORRUPT, 0,
 				       _("zstd data is corrupt after compressed byte %llu: %s"),

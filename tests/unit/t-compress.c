@@ -920,6 +920,27 @@ static void test_skippable(const unsigned char *data, size_t len)
 	free(c);
 }
 
+/* Frames needing more memory than we allow are refused, not allocated. */
+static void test_limits(const unsigned char *data, size_t len)
+{
+	static const struct cli_case big_window = {
+		"zstd --long=30 from a pipe", "zstd -q --long=30 -c < orig > file", "zstd",
+		CC_CODEC_ZSTD, 0};
+	struct cc_error err;
+	unsigned char *f;
+	size_t flen;
+
+	write_file(tpath("orig"), data, len);
+	if (!have("zstd") || !(f = make_cli_file(&big_window, &flen))) {
+		tap_skip("zstd");
+		return;
+	}
+	is_int(decode_rc(f, flen, data, len, &err), -CC_E_UNSUPPORTED,
+	       "zstd frame with a 1 GiB window");
+	diag("  %s", err.detail);
+	free(f);
+}
+
 static void test_empty_and_none(void)
 {
 	struct cc_istream *src, *d;
@@ -1051,6 +1072,7 @@ int main(void)
 	test_ours_damaged(small, small_len);
 	test_padding_misc(small, small_len);
 	test_skippable(small, small_len);
+	test_limits(small, small_len);
 	test_abort(big, big_len);
 
 	free(big);
