@@ -84,7 +84,7 @@ rm -rf "$T/treeA" "$T/treeM"
 
 # ---------------------------------------------------------------- NTFS (ntfs-3g)
 if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/fuse ] || ! command -v ntfs-3g >/dev/null; then
-	for i in 1 2 3 4 5 6 7; do skip "NTFS needs root, /dev/fuse and ntfs-3g"; done
+	for _ in 1 2 3 4 5 6 7; do skip "NTFS needs root, /dev/fuse and ntfs-3g"; done
 else
 	s=$(date +%s.%N)
 	FSIMG_STATS=$T/ntfs.stats fsimg_ntfs "$T/ntfs.img" 96 1 3000 40 2>"$T/log"; rc=$?
@@ -125,7 +125,7 @@ fi
 
 # ---------------------------------------------------------------- ext4 (loop mount)
 if [ "$(id -u)" -ne 0 ]; then
-	for i in 1 2 3; do skip "ext4 needs root (loop mount)"; done
+	for _ in 1 2 3; do skip "ext4 needs root (loop mount)"; done
 else
 	FSIMG_STATS=$T/ext4.stats fsimg_ext4 "$T/ext4.img" 64 2 1000 24 2>"$T/log"; rc=$?
 	sed 's/^/# /' "$T/log"

@@ -124,24 +124,28 @@ CC="$(q "$CLONECAST")"
 S=$(q "$SRC")
 A=$(q "$W/A") B=$(q "$W/B") C=$(q "$W/C") T1=$(q "$W/T1") T2=$(q "$W/T2") T3=$(q "$W/T3")
 
-declare -A CMD LABEL WALLS CPUS IMG FAIL
-def() { LABEL[$1]=$2; CMD[$1]=$3; }
+declare -A CMD PRE LABEL WALLS CPUS IMG FAIL
+def() { LABEL[$1]=$2; CMD[$1]=$3; PRE[$1]=${4:-}; }   # KEY LABEL COMMAND [UNTIMED_SETUP]
 def cc_save_zstd "clonecast save-part -z zstd"           "$CC save-part -z zstd $BENCH_CC_OPTS $S $A.zst"
 def pc_save_zstd "partclone.ntfs -c | zstd -3 -T0"       "partclone.ntfs -c -s $S -o - -L /dev/null | zstd -3 -T0 > $B.zst"
 def cc_save_gzip "clonecast save-part -z gzip"           "$CC save-part -z gzip $BENCH_CC_OPTS $S $A.gz"
 def pc_save_pigz "partclone.ntfs -c | pigz -1"           "partclone.ntfs -c -s $S -o - -L /dev/null | pigz -1 > $B.gz"
 def nc_save_gzip "ntfsclone --save-image | gzip -1"      "ntfsclone --save-image -o - $S | gzip -1 > $C.gz"
-def cc_rest_zstd "clonecast restore-part (zstd image)"   "rm -f $T1; $CC restore-part $A.zst $T1"
-def pc_rest_zstd "zstd -dc | partclone.restore -W"       "rm -f $T2; zstd -dc $B.zst | partclone.restore -s - -W -o $T2 -L /dev/null"
-def cc_rest_gzip "clonecast restore-part (gzip image)"   "rm -f $T1; $CC restore-part $A.gz $T1"
-def pc_rest_pigz "pigz -dc | partclone.restore -W"       "rm -f $T2; pigz -dc $B.gz | partclone.restore -s - -W -o $T2 -L /dev/null"
-def nc_rest_gzip "gzip -dc | ntfsclone --restore-image"  "rm -f $T3; truncate -s $SIZE $T3; gzip -dc $C.gz | ntfsclone --restore-image --overwrite $T3 -"
+# restores: clonecast creates T1 itself (sparse, at the filesystem size); partclone.restore -W
+# creates T2; ntfsclone needs T3 to exist (truncate, untimed)
+def cc_rest_zstd "clonecast restore-part (zstd image)"   "$CC restore-part $A.zst $T1" "rm -f $T1"
+def pc_rest_zstd "zstd -dc | partclone.restore -W"       "zstd -dc $B.zst | partclone.restore -s - -W -o $T2 -L /dev/null" "rm -f $T2"
+def cc_rest_gzip "clonecast restore-part (gzip image)"   "$CC restore-part $A.gz $T1" "rm -f $T1"
+def pc_rest_pigz "pigz -dc | partclone.restore -W"       "pigz -dc $B.gz | partclone.restore -s - -W -o $T2 -L /dev/null" "rm -f $T2"
+def nc_rest_gzip "gzip -dc | ntfsclone --restore-image"  "gzip -dc $C.gz | ntfsclone --restore-image --overwrite $T3 -" \
+	"rm -f $T3; truncate -s $SIZE $T3"
 
 TIMEFORMAT='%R %U %S'
 # timed KEY [IMAGE]: run CMD[KEY] once; record wall, CPU (user+sys of every process) and image size
 timed() {
-	local key=$1 img=${2:-} tf=$W/time rc=0 t
+	local key=$1 img=${2:-} tf=$W/time rc=0 tm
 	[ -z "${FAIL[$key]:-}" ] || return 0
+	[ -z "${PRE[$key]}" ] || bash -c "${PRE[$key]}"
 	{ time bash -o pipefail -c "${CMD[$key]}" >"$W/cmd.log" 2>&1; } 2>"$tf" || rc=$?
 	{ echo "=== $key (exit $rc): ${CMD[$key]}"; tr '\r' '\n' <"$W/cmd.log" | grep -v '^ *$' | tail -n 40 || true; } >>"$LOG"
 	if [ "$rc" -ne 0 ]; then
@@ -149,17 +153,17 @@ timed() {
 		{ tr '\r' '\n' <"$W/cmd.log" | grep -v '^ *$' || echo "(no output)"; } | tail -n 5 | cut -c1-200 | sed 's/^/bench:   /' >&2
 		return 0
 	fi
-	read -r -a t <"$tf"
-	WALLS[$key]+=" ${t[0]}"
-	CPUS[$key]+=" $(awk -v u="${t[1]}" -v s="${t[2]}" 'BEGIN { printf "%.2f", u + s }')"
+	read -r -a tm <"$tf"
+	WALLS[$key]+=" ${tm[0]}"
+	CPUS[$key]+=" $(awk -v u="${tm[1]}" -v s="${tm[2]}" 'BEGIN { printf "%.2f", u + s }')"
 	[ -z "$img" ] || IMG[$key]=$(stat -c %s "$img")
-	say "$(printf '%-40s %7.2f s wall %7.2f s CPU' "${LABEL[$key]}" "${t[0]}" "$(awk -v u="${t[1]}" -v s="${t[2]}" 'BEGIN { print u + s }')")"
+	say "$(printf '%-40s %7.2f s wall %7.2f s CPU' "${LABEL[$key]}" "${tm[0]}" "$(awk -v u="${tm[1]}" -v s="${tm[2]}" 'BEGIN { print u + s }')")"
 }
-# run_pair RUN KEY... : the keys in order on odd runs, reversed on even runs (ours first, then theirs first)
+# run_set RUN KEY... : the keys in order on odd runs, reversed on even runs (ours first, then theirs first)
 run_set() {
-	local r=$1; shift; local -a k=("$@") i
-	if [ $((r % 2)) -eq 0 ]; then for ((i = ${#k[@]} - 1; i >= 0; i--)); do timed "${k[i]}" "${IMGOF[${k[i]}]:-}"; done
-	else for i in "${k[@]}"; do timed "$i" "${IMGOF[$i]:-}"; done; fi
+	local r=$1; shift; local -a keys=("$@"); local i
+	if [ $((r % 2)) -eq 0 ]; then for ((i = ${#keys[@]} - 1; i >= 0; i--)); do timed "${keys[i]}" "${IMGOF[${keys[i]}]:-}"; done
+	else for i in "${keys[@]}"; do timed "$i" "${IMGOF[$i]:-}"; done; fi
 }
 declare -A IMGOF=([cc_save_zstd]=$W/A.zst [pc_save_zstd]=$W/B.zst [cc_save_gzip]=$W/A.gz [pc_save_pigz]=$W/B.gz
 	[nc_save_gzip]=$W/C.gz)
@@ -231,28 +235,40 @@ row() { # KEY KIND
 	printf '%-8s %-40s %8.2f %8.2f %9s %9s\n' "$2" "${LABEL[$k]}" "$w" "$c" "$i" "$mbs"
 }
 # ratio: theirs/ours of wall (speed-up), ours/theirs of image size; targets; PASS/MISS
+# speedup OURS THEIRS: median over the runs of theirs/ours wall time, each run's pair measured
+# back to back (more robust to this machine's noise than the ratio of the medians)
+speedup() {
+	awk -v o="${WALLS[$1]}" -v t="${WALLS[$2]}" 'BEGIN {
+	    n = split(o, a, " "); m = split(t, b, " "); if (m < n) n = m; k = 0
+	    for (i = 1; i <= n; i++) if (a[i] > 0) r[++k] = b[i] / a[i]
+	    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
+	    if (k == 0) print 0; else if (k % 2) printf "%.2f\n", r[(k + 1) / 2]; else printf "%.2f\n", (r[k / 2] + r[k / 2 + 1]) / 2 }'
+}
 MISSED=0
+verdict() { if [ -n "$1" ]; then echo "MISS ($1)"; else echo PASS; fi; }
 target() { # DESCRIPTION OURS THEIRS MIN_SPEEDUP [MAX_SIZE_RATIO]
-	local d=$1 o=$2 t=$3 ms=$4 mz=${5:-} sp sz res=PASS
+	local d=$1 o=$2 t=$3 ms=$4 mz=${5:-} sp sz miss=
 	if [ -z "$(wall "$o")" ] || [ -z "$(wall "$t")" ]; then
 		printf '%-48s %10s %10s   %s\n' "$d" - - "n/a (a side did not run)"; return
 	fi
-	sp=$(awk -v a="$(wall "$t")" -v b="$(wall "$o")" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
-	awk -v s="$sp" -v m="$ms" 'BEGIN { exit !(s >= m) }' || res=MISS
+	sp=$(speedup "$o" "$t")
+	awk -v s="$sp" -v m="$ms" 'BEGIN { exit !(s >= m) }' || miss=speed
 	if [ -n "$mz" ]; then
-		sz=$(awk -v a="${IMG[$o]}" -v b="${IMG[$t]}" 'BEGIN { printf "%.3f", a / b }')
-		awk -v s="$sz" -v m="$mz" 'BEGIN { exit !(s <= m) }' || res=MISS
-		printf '%-48s %9sx %9sx   speed >= %sx, size <= %sx: %s\n' "$d" "$sp" "$sz" "$ms" "$mz" "$res"
+		# exact byte ratio; shown with 4 decimals so that 1.0003x is not printed as a passing 1.000x
+		sz=$(awk -v a="${IMG[$o]}" -v b="${IMG[$t]}" 'BEGIN { printf "%.4f", a / b }')
+		awk -v a="${IMG[$o]}" -v b="${IMG[$t]}" -v m="$mz" 'BEGIN { exit !(a <= m * b) }' ||
+			miss="${miss:+$miss, }size: +$((IMG[$o] - IMG[$t])) bytes"
+		printf '%-48s %9sx %9sx   speed >= %sx, size <= %sx: %s\n' "$d" "$sp" "$sz" "$ms" "$mz" "$(verdict "$miss")"
 	else
-		printf '%-48s %9sx %10s   speed >= %sx: %s\n' "$d" "$sp" - "$ms" "$res"
+		printf '%-48s %9sx %10s   speed >= %sx: %s\n' "$d" "$sp" - "$ms" "$(verdict "$miss")"
 	fi
-	[ "$res" = PASS ] || MISSED=$((MISSED + 1))
+	[ -z "$miss" ] || MISSED=$((MISSED + 1))
 }
 info_ratio() { # DESCRIPTION OURS THEIRS
 	local sp sz=-
 	[ -n "$(wall "$2")" ] && [ -n "$(wall "$3")" ] || return 0
-	sp=$(awk -v a="$(wall "$3")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
-	[ -z "${IMG[$2]:-}" ] || [ -z "${IMG[$3]:-}" ] || sz=$(awk -v a="${IMG[$2]}" -v b="${IMG[$3]}" 'BEGIN { printf "%.3fx", a / b }')
+	sp=$(speedup "$2" "$3")
+	[ -z "${IMG[$2]:-}" ] || [ -z "${IMG[$3]:-}" ] || sz=$(awk -v a="${IMG[$2]}" -v b="${IMG[$3]}" 'BEGIN { printf "%.4fx", a / b }')
 	printf '%-48s %9sx %10s   (information)\n' "$1" "$sp" "$sz"
 }
 
@@ -274,6 +290,7 @@ info_ratio() { # DESCRIPTION OURS THEIRS
 	if [ -n "$OURS" ]; then
 		echo
 		printf '%-48s %10s %10s   %s\n' "target (ours vs theirs, same run)" "speed-up" "size" "goal"
+		echo "# speed-up: theirs/ours wall time (median of the runs' pairs); size: ours/theirs image bytes"
 		target "save zstd vs partclone | zstd -3 -T0" cc_save_zstd pc_save_zstd 2.0 1.0
 		target "save gzip vs partclone | pigz -1" cc_save_gzip pc_save_pigz 1.5 1.0
 		info_ratio "save gzip vs ntfsclone | gzip -1" cc_save_gzip nc_save_gzip

@@ -122,7 +122,7 @@ _fsimg_prefill() {
 }
 
 # ---------------------------------------------------------------- NTFS
-_FSIMG_MNT= _FSIMG_PID= _FSIMG_TMPD=
+_FSIMG_MNT='' _FSIMG_PID='' _FSIMG_TMPD=''
 _fsimg_cleanup() {
 	local i
 	if [ -n "$_FSIMG_MNT" ]; then
@@ -167,8 +167,8 @@ _fsimg_ntfs_mount() {
 	_fsimg_die "ntfs-3g could not mount $1"
 }
 _fsimg_ntfs_umount() {
-	local i rc=0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	local rc=0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		fusermount -u "$_FSIMG_MNT" 2>/dev/null && break
 		sleep 0.3
 	done
