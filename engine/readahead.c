@@ -28,6 +28,11 @@ struct readahead {
 	int started;
 	int done; /* consumer saw the end or an error */
 	int end_status;
+	/* The source chain reports its errors here, not in the consumer's
+	 * cc_error: the thread reads ahead and must not overwrite an error the
+	 * consumer has already reported (or is reading).  Copied out when the
+	 * consumer reaches the failed read. */
+	struct cc_error err;
 };
 
 static void *reader_main(void *arg)
@@ -88,6 +93,8 @@ static ssize_t ra_read(struct cc_istream *s, void *buf, size_t len)
 		if (ra->cur->status < 0) {
 			ra->done = 1;
 			ra->end_status = ra->cur->status;
+			if (s->err && ra->err.code)
+				*s->err = ra->err;
 			return ra->end_status;
 		}
 		if (ra->cur->len == 0) { /* clean end */
@@ -124,6 +131,13 @@ static void ra_free(struct cc_istream *s)
 
 static const struct cc_istream_ops readahead_ops = {"readahead", ra_read, ra_free};
 
+/* Point the error reports of src and the streams under it at e. */
+static void set_chain_err(struct cc_istream *src, struct cc_error *e)
+{
+	for (; src; src = src->src)
+		src->err = e;
+}
+
 int cc_istream_readahead(struct cc_istream *src, size_t chunk, unsigned depth,
 			 struct cc_istream **out)
 {
@@ -148,7 +162,9 @@ int cc_istream_readahead(struct cc_istream *src, size_t chunk, unsigned depth,
 	}
 	if (!(s = cc_istream_new(&readahead_ops, ra, src, src->err)))
 		goto nomem;
+	set_chain_err(src, &ra->err);
 	if (pthread_create(&ra->thread, NULL, reader_main, s) != 0) {
+		set_chain_err(src, s->err);
 		s->src = NULL;
 		cc_istream_free(s);
 		return cc_fail(src->err, CC_E_NOMEM, 0, _("cannot start a read-ahead thread"));
