@@ -69,10 +69,13 @@ integration: clonecast $(HELPER_BIN)
 check-deps:
 	@tests/install-deps.sh
 
+# The last line is the total over both builds: "N passed, N failed, N skipped".
 check: check-deps
-	$(MAKE) WERROR=1 all unit integration po-check
-	$(MAKE) check-asan
-	@echo "make check: all tests passed (normal and ASan/UBSan builds)"
+	@rm -f $(O)/tap-totals; mkdir -p $(O)
+	$(MAKE) WERROR=1 TAP_TOTALS=$(abspath $(O))/tap-totals all unit integration po-check
+	$(MAKE) TAP_TOTALS=$(abspath $(O))/tap-totals check-asan
+	@echo "make check: normal and ASan/UBSan builds, every test program:"
+	@awk '{p+=$$1; f+=$$2; s+=$$3} END {print p " passed, " f " failed, " s " skipped"}' $(O)/tap-totals
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:

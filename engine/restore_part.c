@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "i18n.h"
 #include "job.h"
+#include "mounts.h"
 
 #define RA_CHUNK (4u << 20)
 #define RA_DEPTH 4
@@ -67,6 +68,8 @@ static int open_target(const char *path, const struct cc_image_info *ii, struct 
 	int exists = stat(path, &st) == 0;
 	int ret;
 
+	if ((ret = cc_check_unmounted(path, CC_MOUNT_FOR_WRITE, err)) < 0)
+		return ret;
 	if ((ret = cc_dev_open(path, CC_DEV_WRITE | (exists ? 0 : CC_DEV_CREATE), dev, err)) < 0)
 		return ret;
 	if (!exists)

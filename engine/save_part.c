@@ -15,6 +15,7 @@
 #include "fs.h"
 #include "i18n.h"
 #include "job.h"
+#include "mounts.h"
 #include "queue.h"
 
 #define SAVE_BUF_BYTES (4u << 20)
@@ -222,6 +223,9 @@ int cc_save_part(const struct cc_save_opts *o, struct cc_ostream *sink,
 	}
 	tracker->p.phase = CC_PHASE_PROBE;
 	tracker->p.part_name = o->source;
+	if (!(o->fs_flags & CC_FS_FORCE) &&
+	    (ret = cc_check_unmounted(o->source, CC_MOUNT_FOR_READ, err)) < 0)
+		goto out;
 	if ((ret = cc_dev_open(o->source, CC_DEV_READ, &dev, err)) < 0)
 		goto out;
 	if ((ret = cc_fs_open(dev, o->force_fs, o->fs_flags, &fs, err)) < 0)

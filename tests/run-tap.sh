@@ -20,4 +20,6 @@ for t in "$@"; do
 done
 [ ${#bad[@]} -eq 0 ] || echo "failing: ${bad[*]}"
 echo "$pass passed, $fail failed, $skip skipped"
+# Accumulate for the overall closing line of `make check`.
+[ -z "${TAP_TOTALS:-}" ] || echo "$pass $fail $skip" >> "$TAP_TOTALS"
 [ "$fail" -eq 0 ]

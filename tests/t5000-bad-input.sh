@@ -68,6 +68,22 @@ else
 	skip "no loop devices"; skip "no loop devices"
 fi
 
+# Mounted filesystems: never saved while mounted read-write, never written to.
+mkdir -p "$D/mnt"
+if mount -o loop "$D/src.img" "$D/mnt" 2>/dev/null; then
+	at_exit "umount '$D/mnt'"
+	loopdev=$(findmnt -n -o SOURCE "$D/mnt")
+	check_fails "saving a filesystem mounted read-write: refused" "mounted read-write" "$CC" save-part -q "$D/src.img" "$D/m.pcl"
+	check_fails "saving its loop device: refused" "mounted read-write" "$CC" save-part -q "$loopdev" "$D/m.pcl"
+	check_fails "restoring onto a mounted loop device: refused" "is mounted on" "$CC" restore-part -q "$D/img.pcl" "$loopdev"
+	check_fails "restoring onto the file behind a mounted loop device: refused" "is mounted on" "$CC" restore-part -q "$D/img.pcl" "$D/src.img"
+	mount -o remount,ro "$D/mnt"
+	check "saving it mounted read-only is allowed" "$CC" save-part -q "$D/src.img" "$D/m.pcl"
+	umount "$D/mnt"
+else
+	for i in 1 2 3 4 5; do skip "cannot loop-mount here"; done
+fi
+
 # Dirty and hibernated NTFS.
 truncate -s 32M "$D/ntfs.img"; mkntfs -F -q -Q "$D/ntfs.img" >/dev/null 2>&1
 cp "$D/ntfs.img" "$D/dirty.img"; "$HELPERS/ntfs-mark-dirty" "$D/dirty.img" >/dev/null 2>&1
