@@ -30,7 +30,7 @@ ENGINE_OBJ  = $(ENGINE_SRC:%.c=$(O)/%.o)
 CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all check check-deps unit integration check-asan bench fuzz demo clean po-check lint
+.PHONY: pot update-po all check check-deps unit integration check-asan bench fuzz demo clean po-check lint
 .DEFAULT_GOAL := all
 
 all: clonecast
@@ -82,11 +82,25 @@ check-asan:
 	$(MAKE) O=build/asan WERROR=1 CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
 	    ASAN_OPTIONS=detect_leaks=1 build/asan/clonecast unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CLONECAST=$(abspath build/asan/clonecast) \
-	    HELPERS=$(abspath build/asan/tests/helpers) CLONECAST_FAST=1 tests/run-tap.sh tests/t[0-9]*.sh
+	    HELPERS=$(abspath build/asan/tests/helpers) tests/run-tap.sh tests/t[0-9]*.sh
 
 po-check:
 	@for po in translations/*.po; do [ -e "$$po" ] || continue; \
 	    msgfmt -c --check-format -o /dev/null "$$po" || exit 1; done
+
+# Translations: translations/clonecast.pot from every source file, one .po per language
+# compiled into $(O)/locale/<ll>/LC_MESSAGES/clonecast.mo.
+POFILES := $(wildcard translations/*.po)
+MOFILES := $(POFILES:translations/%.po=$(O)/locale/%/LC_MESSAGES/clonecast.mo)
+all: $(MOFILES)
+$(O)/locale/%/LC_MESSAGES/clonecast.mo: translations/%.po
+	@mkdir -p $(dir $@)
+	msgfmt -c --check-format -o $@ $<
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -kQ_:1,2 -c"TRANSLATORS:" --package-name=clonecast \
+	    -o translations/clonecast.pot $(ENGINE_SRC) $(CLI_SRC) $(wildcard engine/*.def)
+update-po: pot
+	@for po in $(POFILES); do msgmerge -q -U --backup=none $$po translations/clonecast.pot; done
 
 bench: clonecast
 	tests/bench/run.sh

@@ -30,6 +30,8 @@ struct cc_tracker {
 };
 
 void cc_tracker_init(struct cc_tracker *t, const struct cc_events *ev, uint64_t bytes_total);
+/* Report the end of the job (always delivered, final = 1). */
+void cc_tracker_done(struct cc_tracker *t);
 /* Report progress (throttled); -CC_E_CANCELED if the front end asked to stop. */
 int cc_tracker_report(struct cc_tracker *t, struct cc_error *err);
 

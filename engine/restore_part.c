@@ -254,10 +254,7 @@ out:
 	cc_image_free(img);
 	cc_dev_close(dev);
 	res->elapsed_ms = (cc_clock_monotonic_ns(NULL) - t0) / 1000000;
-	if (!ret && tracker == &own) {
-		tracker->p.phase = CC_PHASE_DONE;
-		tracker->p.final = 1;
-		cc_meter_update(&tracker->meter, ev, &tracker->p);
-	}
+	if (!ret && tracker == &own)
+		cc_tracker_done(tracker);
 	return ret;
 }

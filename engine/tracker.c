@@ -20,3 +20,10 @@ int cc_tracker_report(struct cc_tracker *t, struct cc_error *err)
 		return cc_fail(err, CC_E_CANCELED, 0, _("canceled by the operator"));
 	return 0;
 }
+
+void cc_tracker_done(struct cc_tracker *t)
+{
+	t->p.phase = CC_PHASE_DONE;
+	t->p.final = 1;
+	cc_meter_update(&t->meter, t->ev, &t->p);
+}

@@ -80,6 +80,24 @@ roundtrip fat16 fat "$D/fat16.img"; rm -f "$D/fat16.img"
 fsimg_fat "$D/fat12.img" 8 17 150 3 12 >/dev/null 2>&1; ok $? "made a filled FAT12"
 roundtrip fat12 fat "$D/fat12.img"; rm -f "$D/fat12.img"
 
+# Block devices as source and target (loop devices on files of this test).
+if losetup -f >/dev/null 2>&1; then
+	fsimg_ntfs "$D/bd.img" 64 18 500 10 >/dev/null 2>&1
+	truncate -s 64M "$D/bd.out"
+	src=$(losetup -f --show "$D/bd.img") && at_exit "losetup -d $src"
+	dst=$(losetup -f --show "$D/bd.out") && at_exit "losetup -d $dst"
+	check "block device: save-part from $src" "$CC" save-part -q "$src" "$D/bd.pcl"
+	check "block device: restore-part to $dst" "$CC" restore-part -q "$D/bd.pcl" "$dst"
+	losetup -d "$dst"; losetup -d "$src"
+	fsimg_manifest_ntfs "$D/bd.img" "$D/bd.m1"; fsimg_manifest_ntfs "$D/bd.out" "$D/bd.m2"
+	check "block device: every file identical" cmp "$D/bd.m1" "$D/bd.m2"
+	check "block device: backup boot sector restored" cmp <(tail -c 512 "$D/bd.img") <(tail -c 512 "$D/bd.out")
+	check "block device: ntfsfix finds nothing to fix" fsimg_fsck "$D/bd.out" ntfs
+	rm -f "$D"/bd.*
+else
+	for i in 1 2 3 4 5; do skip "no loop devices"; done
+fi
+
 # An unknown filesystem is saved raw, every byte.
 head -c 5000192 /dev/urandom > "$D/junk.img"
 check "raw: unknown content saved (every block)" "$CC" save-part -q -z gzip "$D/junk.img" "$D/junk.pcl"
