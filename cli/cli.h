@@ -17,6 +17,12 @@ struct cli_render {
 /* Events that render progress on stderr and log warnings there. */
 void cli_events_init(struct cc_events *ev, struct cli_render *r, enum cli_progress_mode mode,
 		     const char *verb);
+/* Ctrl-C, SIGTERM and SIGHUP cancel the running job through the progress
+ * callback, so that it cleans up (a partial output file is removed). */
+#include <signal.h>
+extern volatile sig_atomic_t cli_interrupted;
+void cli_catch_signals(void);
+
 /* End an open progress line before printing anything else. */
 void cli_render_end(struct cli_render *r);
 

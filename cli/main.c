@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	bindtextdomain(CC_TEXTDOMAIN, LOCALEDIR);
 	bind_textdomain_codeset(CC_TEXTDOMAIN, "UTF-8");
+	cli_catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

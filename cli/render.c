@@ -1,6 +1,7 @@
 /* render.c - progress on the command line: one updating line on a
  * terminal, plain lines every few seconds otherwise (logs, pipes). */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,10 +63,32 @@ static void render_line(struct cli_render *r, const struct cc_progress *p, int p
 	fflush(stderr);
 }
 
+volatile sig_atomic_t cli_interrupted;
+
+static void on_signal(int sig)
+{
+	cli_interrupted = sig;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the process at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report */
+}
+
 static int on_progress(void *user, const struct cc_progress *p)
 {
 	struct cli_render *r = user;
 
+	if (cli_interrupted)
+		return 1; /* the engine stops and cleans up: -CC_E_CANCELED */
 	if (r->mode == CLI_PROGRESS_NONE)
 		return 0;
 	if (r->mode == CLI_PROGRESS_LINE) {

@@ -106,5 +106,12 @@ ok $(ls "$D" | grep -c partial) "no partial files left in the output directory"
 mkdir "$D/full" && mount -t tmpfs -o size=256k tmpfs "$D/full" && at_exit "umount '$D/full'"
 check_fails "full output filesystem: save stops with a clear error" "space" "$CC" save-part -q -z none "$D/src.img" "$D/full/x.pcl"
 is "$(ls -A "$D/full" | wc -l)" 0 "nothing left on the full filesystem"
+# Ctrl-C in the middle of a save: it stops, says so, and leaves nothing behind.
+mkdir "$D/int"
+"$CC" save-part -q -z gzip:9 -j 1 --raw "$D/src.img" "$D/int/x.pcl" 2>"$D/int.err" &
+pid=$!; sleep 0.3; kill -INT $pid; wait $pid; rc=$?
+ok $(( rc != 0 ? 0 : 1 )) "interrupted save exits with an error (status $rc)"
+check "and says it was canceled" grep -qi "cancel" "$D/int.err"
+is "$(ls -A "$D/int" | wc -l)" 0 "and leaves no file in the output directory"
 check_fails "unknown compression refused" "zstd|gzip" "$CC" save-part -z lzma "$D/src.img" "$D/x.pcl"
 done_testing
