@@ -93,6 +93,7 @@ po-check:
 POFILES := $(wildcard translations/*.po)
 MOFILES := $(POFILES:translations/%.po=$(O)/locale/%/LC_MESSAGES/clonecast.mo)
 all: $(MOFILES)
+$(O)/clonecast: | $(MOFILES)
 $(O)/locale/%/LC_MESSAGES/clonecast.mo: translations/%.po
 	@mkdir -p $(dir $@)
 	msgfmt -c --check-format -o $@ $<

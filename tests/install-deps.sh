@@ -16,7 +16,7 @@ PKGS=(
 	partclone zstd pigz gzip lz4 bzip2 xz-utils
 	# the test scripts: python3 (generator), openssl (its PRNG), /usr/bin/time, mount/losetup/
 	# mountpoint/flock, cmp, od/truncate/stat/sha256sum, awk, sed, grep
-	python3 openssl time mount util-linux diffutils coreutils mawk sed grep
+	python3 openssl time mount util-linux diffutils coreutils mawk sed grep locales
 )
 
 missing=()
