@@ -3,7 +3,9 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,30 +38,76 @@ const char *cli_fmt_duration(uint64_t ms, char *buf, size_t len)
 	return buf;
 }
 
+/* "1.23/4.56 GB": done and total in the unit of the total. */
+static void fmt_pair(uint64_t done, uint64_t total, char *buf, size_t len)
+{
+	double div = 1;
+	const char *unit = "B";
+
+	if (total >= 1000000000ull)
+		div = 1e9, unit = "GB";
+	else if (total >= 1000000ull)
+		div = 1e6, unit = "MB";
+	else if (total >= 1000ull)
+		div = 1e3, unit = "kB";
+	snprintf(buf, len, div >= 1e9 ? "%.2f/%.2f %s" : "%.1f/%.1f %s", (double)done / div,
+		 (double)total / div, unit);
+}
+
+static void fmt_rate(uint64_t bytes_per_s, char *buf, size_t len)
+{
+	double mb = (double)bytes_per_s / 1e6;
+
+	snprintf(buf, len, mb >= 100 ? "%.0f" : "%.1f", mb);
+}
+
+/* Columns of the terminal on stderr (80 if unknown). */
+static size_t term_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Characters (not bytes) of a UTF-8 string in the current locale. */
+static size_t text_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+
+	return n == (size_t)-1 ? strlen(s) : n;
+}
+
 static void render_line(struct cli_render *r, const struct cc_progress *p, int plain)
 {
-	char done[32], total[32], now[32], avg[32], el[32], left[32], stored[32];
+	char pair[64], now[32], avg[32], el[32], left[32], stored[32], line[512], extra[64];
 	double pct = p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total : 0;
 
 	if (pct > 100)
 		pct = 100;
-	cli_fmt_bytes(p->bytes_done, done, sizeof(done));
-	cli_fmt_bytes(p->bytes_total, total, sizeof(total));
-	snprintf(now, sizeof(now), "%.1f", (double)p->rate_now / 1e6);
-	snprintf(avg, sizeof(avg), "%.1f", (double)p->rate_avg / 1e6);
+	fmt_pair(p->bytes_done, p->bytes_total, pair, sizeof(pair));
+	fmt_rate(p->rate_now, now, sizeof(now));
+	fmt_rate(p->rate_avg, avg, sizeof(avg));
 	cli_fmt_duration(p->elapsed_ms, el, sizeof(el));
 	if (p->eta_ms)
 		cli_fmt_duration(p->eta_ms, left, sizeof(left));
 	else
 		snprintf(left, sizeof(left), "--:--");
-	cli_fmt_bytes(p->bytes_stored, stored, sizeof(stored));
-	/* TRANSLATORS: progress line: verb, percent, done, total, MB/s now,
-	 * MB/s average, elapsed, remaining. Keep it under 80 columns. */
-	fprintf(stderr, _("%s%s %5.1f%%  %s of %s  %s MB/s (avg %s)  %s elapsed, %s left"),
-		plain ? "" : "\r", r->verb, pct, done, total, now, avg, el, left);
-	if (p->bytes_stored)
-		fprintf(stderr, _("  image %s"), stored);
-	fprintf(stderr, plain ? "\n" : "\033[K");
+	/* TRANSLATORS: progress line: verb, percent, "done/total unit", MB/s
+	 * now, MB/s on average, elapsed time, remaining time.  It must fit
+	 * in 79 columns with "restoring  42.1%  12.34/64.00 GB  523 MB/s
+	 * (avg 511)  1:02:03, 3:15 left" as the English example. */
+	snprintf(line, sizeof(line), _("%s %5.1f%%  %s  %s MB/s (avg %s)  %s, %s left"), r->verb,
+		 pct, pair, now, avg, el, left);
+	if (p->bytes_stored) {
+		cli_fmt_bytes(p->bytes_stored, stored, sizeof(stored));
+		/* TRANSLATORS: added to the progress line when saving, if it fits. */
+		snprintf(extra, sizeof(extra), _("  image %s"), stored);
+		if (plain || text_width(line) + text_width(extra) < term_columns())
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s", extra);
+	}
+	fprintf(stderr, plain ? "%s\n" : "\r%s\033[K", line);
 	fflush(stderr);
 }
 

@@ -2,6 +2,7 @@
 # run-tap.sh PROGRAM... - run TAP programs (binaries or .sh scripts), count
 # their test points and end with the closing line "N passed, N failed".
 set -u
+export LC_ALL=C  # tests match English messages; t0100-i18n sets its own locales
 pass=0 fail=0 skip=0 bad=()
 for t in "$@"; do
 	[ -e "$t" ] || continue
