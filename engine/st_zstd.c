@@ -11,7 +11,9 @@
  * -CC_E_TRUNCATED, any libzstd error -CC_E_CORRUPT.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, ZSTD_FRAMEHEADERSIZE_MAX */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -159,6 +161,9 @@ struct zd {
 	ZSTD_inBuffer ib;
 	size_t hint; /* last ZSTD_decompressStream result: 0 = at a frame end */
 	int eof;
+	int in_frame;		 /* the current frame's header was looked at */
+	unsigned long long csize; /* content size the frame declares, or UNKNOWN */
+	unsigned long long produced; /* bytes the current frame has decoded */
 };
 
 /* Compressed offset of the next byte libzstd will look at.  On an error
@@ -186,6 +191,54 @@ static int zd_fill(struct cc_istream *s)
 	return 0;
 }
 
+/*
+ * At the start of a frame, note the content size its header declares.
+ * libzstd checks it only when a frame is decoded in one call, not when it
+ * is streamed, so a frame that decodes to fewer bytes than it declares
+ * would pass unnoticed (found by fuzzing).
+ */
+static int zd_frame_start(struct cc_istream *s)
+{
+	struct zd *z = s->priv;
+	ZSTD_frameHeader fh;
+
+	while (z->ib.size - z->ib.pos < ZSTD_FRAMEHEADERSIZE_MAX && !z->eof) {
+		size_t have = z->ib.size - z->ib.pos;
+		ssize_t n;
+
+		memmove(z->in, z->in + z->ib.pos, have);
+		z->ib.pos = 0;
+		z->ib.size = have;
+		n = cc_istream_read(s->src, z->in + have, IN_BUF_SIZE - have);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			z->eof = 1;
+		s->bytes_in += (uint64_t)n;
+		z->ib.size += (size_t)n;
+	}
+	z->in_frame = 1;
+	z->produced = 0;
+	z->csize = ZSTD_CONTENTSIZE_UNKNOWN;
+	if (ZSTD_getFrameHeader(&fh, z->in + z->ib.pos, z->ib.size - z->ib.pos) == 0 &&
+	    fh.frameType == ZSTD_frame)
+		z->csize = fh.frameContentSize;
+	return 0; /* a bad or short header is libzstd's to report */
+}
+
+static int zd_frame_end(struct cc_istream *s)
+{
+	struct zd *z = s->priv;
+
+	z->in_frame = 0;
+	if (z->csize != ZSTD_CONTENTSIZE_UNKNOWN && z->produced != z->csize)
+		return cc_fail(s->err, CC_E_CORRUPT, 0,
+			       _("zstd frame ending at compressed byte %llu declares %llu bytes "
+				 "but holds %llu"),
+			       zd_offset(s), z->csize, z->produced);
+	return 0;
+}
+
 /* Between frames at a zero byte: padding up to the end, or garbage. */
 static ssize_t zd_zero_tail(struct cc_istream *s, size_t done)
 {
@@ -207,7 +260,7 @@ static ssize_t zd_read(struct cc_istream *s, void *buf, size_t len)
 	int r;
 
 	while (ob.pos < ob.size) {
-		size_t ret;
+		size_t ret, before;
 
 		if (z->ib.pos == z->ib.size && !z->eof && (r = zd_fill(s)) < 0)
 			return r;
@@ -215,6 +268,9 @@ static ssize_t zd_read(struct cc_istream *s, void *buf, size_t len)
 			break; /* the end: the last frame is complete and flushed */
 		if (!z->hint && !((const char *)z->ib.src)[z->ib.pos])
 			return zd_zero_tail(s, ob.pos);
+		if (!z->in_frame && (r = zd_frame_start(s)) < 0)
+			return r;
+		before = ob.pos;
 		ret = ZSTD_decompressStream(z->dctx, &ob, &z->ib);
 		if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
 			return cc_fail(s->err, CC_E_UNSUPPORTED, 0,
@@ -226,6 +282,9 @@ static ssize_t zd_read(struct cc_istream *s, void *buf, size_t len)
 				       _("zstd data is corrupt after compressed byte %llu: %s"),
 				       zd_offset(s), ZSTD_getErrorName(ret));
 		z->hint = ret;
+		z->produced += ob.pos - before;
+		if (!ret && (r = zd_frame_end(s)) < 0)
+			return r;
 		if (z->eof && z->ib.pos == z->ib.size && ob.pos < ob.size) {
 			/* Everything is in and libzstd had room to flush. */
 			if (ob.pos)

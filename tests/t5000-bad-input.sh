@@ -28,6 +28,8 @@ cp "$D/img.zst" "$D/cflip.zst"; flip_byte "$D/cflip.zst" $(( $(stat -c %s "$D/im
 check_fails "flipped byte in a zstd stream: check fails" "corrupt|checksum" "$CC" check -q "$D/cflip.zst"
 cp "$D/img.gz" "$D/cflip.gz"; flip_byte "$D/cflip.gz" $(( $(stat -c %s "$D/img.gz") / 2 ))
 check_fails "flipped byte in a gzip stream: check fails" "corrupt|checksum|invalid" "$CC" check -q "$D/cflip.gz"
+# A zstd frame that decodes to fewer bytes than its header declares (found by fuzzing).
+check_fails "zstd frame shorter than it declares: refused" "declares|corrupt" "$CC" check -q --raw "$TOP/tests/fixtures/zstd-frame-shorter-than-declared.zst"
 # Header and bitmap damage.
 cp "$D/img.pcl" "$D/hdr.pcl"; flip_byte "$D/hdr.pcl" 70
 check_fails "damaged header: refused" "header" "$CC" check -q "$D/hdr.pcl"

@@ -43,12 +43,18 @@ pcl() { # pcl TOOL SOURCE OUT [OPTIONS...]
 	[ -s "$out" ] || { echo "make-seeds: partclone.$tool $* failed" >&2; exit 1; }
 }
 
-# ---- filesystems ----
-truncate -s 2M vfat.img && mkfs.vfat vfat.img >/dev/null
+# ---- filesystems (fixed ids and times where the tools allow: fewer
+# changed files when the seeds are regenerated; NTFS stays random) ----
+export E2FSPROGS_FAKE_TIME=1000000000 SOURCE_DATE_EPOCH=1000000000
+uuid=5eed5eed-0000-4000-8000-000000000001
+truncate -s 2M vfat.img && mkfs.vfat --invariant vfat.img >/dev/null
 echo "hello fuzzer" >hello.txt
-if command -v mcopy >/dev/null; then mcopy -i vfat.img hello.txt ::hello.txt; fi
-truncate -s 512K ext2.img && mkfs.ext2 -q -F -b 1024 -N 16 -m 0 ext2.img >/dev/null
-truncate -s 1M ext4.img && mkfs.ext4 -q -F -b 1024 -N 16 -m 0 -O ^has_journal ext4.img >/dev/null
+touch -d @1000000000 hello.txt
+if command -v mcopy >/dev/null; then mcopy -m -i vfat.img hello.txt ::hello.txt; fi
+truncate -s 512K ext2.img
+mkfs.ext2 -q -F -b 1024 -N 16 -m 0 -U $uuid -E hash_seed=$uuid ext2.img >/dev/null
+truncate -s 1M ext4.img
+mkfs.ext4 -q -F -b 1024 -N 16 -m 0 -O ^has_journal -U $uuid -E hash_seed=$uuid ext4.img >/dev/null
 truncate -s 2M ntfs.img && mkntfs -F -q -Q -c 4096 ntfs.img >/dev/null 2>&1
 
 # ---- partclone 0002 from partclone ----
@@ -209,6 +215,7 @@ head -c 4200 "$IMG/seed-ptcl1-crc4.img" >"$IMG/seed-ptcl1-cut.img"
 # ---- fuzz_decompress: payloads through every codec ----
 cp "$IMG/seed-ptcl2-ours-xxh64-k4.pcl" payload
 printf 'The quick brown fox jumps over the lazy dog\n%.0s' {1..40} >text
+touch -d @1000000000 text
 : >empty
 z() { # z NAME COMMAND... < input: compressed output into $DEC/seed-NAME
 	local name=$1

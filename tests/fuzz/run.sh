@@ -13,7 +13,6 @@ SECS=${1:-120}
 [ $# -gt 0 ] && shift
 OUT=$TOP/build/fuzz
 CC=${FUZZ_CC:-clang}
-JOBS=${FUZZ_JOBS:-2}
 cd "$TOP"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
@@ -34,16 +33,48 @@ for t in "${targets[@]}"; do
 	[ -f "tests/fuzz/$t.c" ] || { echo "run.sh: no target tests/fuzz/$t.c" >&2; exit 2; }
 done
 
-# The engine once, with coverage instrumentation, then one binary per target.
+# The engine once, with coverage instrumentation (objects are rebuilt when
+# their source, an engine header or the flags changed), then one binary
+# per target.
 mkdir -p "$OUT/obj"
-echo "== building the engine ($CC, ASan + UBSan + libFuzzer)"
-ls engine/*.c | xargs -P "$JOBS" -I{} sh -c \
-	'o="$1/obj/$(basename "$2" .c).o"; [ "$o" -nt "$2" ] && [ -z "$(find engine -name "*.h" -newer "$o")" ] ||
-	 exec '"$CC"' '"${CFLAGS//\"/\\\"}"' -fsanitize=fuzzer-no-link -c -o "$o" "$2"' _ "$OUT" {}
+echo "$CC $CFLAGS" >"$OUT/obj/flags.new"
+cmp -s "$OUT/obj/flags.new" "$OUT/obj/flags" || rm -f "$OUT"/obj/*.o
+mv "$OUT/obj/flags.new" "$OUT/obj/flags"
+objs=()
+for src in engine/*.c; do
+	o=$OUT/obj/$(basename "$src" .c).o
+	objs+=("$o")
+	if [ ! "$o" -nt "$src" ] || [ -n "$(find engine -name '*.h' -newer "$o")" ]; then
+		echo "   CC $src"
+		$CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$o" "$src"
+	fi
+done
 for t in "${targets[@]}"; do
-	$CC $CFLAGS -fsanitize=fuzzer -o "$OUT/$t" "tests/fuzz/$t.c" "$OUT"/obj/*.o $LIBS
+	echo "   LD $t"
+	$CC $CFLAGS -fsanitize=fuzzer -o "$OUT/$t" "tests/fuzz/$t.c" "${objs[@]}" $LIBS
 done
 
+# Keep the corpus small: the seeds (seed-*, from make-seeds.sh) and the
+# fixed crash reproducers (regress-*) stay; of every other input, old and
+# new, only a set that adds coverage to them is kept (libFuzzer -merge=1
+# into a directory that starts with the seeds).
+minimize() { # minimize TARGET CORPUS NEWDIR
+	local t=$1 corpus=$2 new=$3 min=$OUT/$1.min other=$OUT/$1.other
+	rm -rf "$min" "$other"
+	mkdir -p "$min" "$other"
+	find "$corpus" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'regress-*' \) -exec cp {} "$min" \;
+	find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'regress-*' -exec cp {} "$other" \;
+	if "$OUT/$t" -merge=1 "${common[@]}" -merge_control_file="$OUT/$t.merge" \
+		"$min" "$other" "$new" >"$OUT/$t.merge.log" 2>&1; then
+		find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'regress-*' -delete
+		find "$min" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'regress-*' -exec cp {} "$corpus" \;
+	else
+		echo "$t: merging the corpus failed (kept as it was), see $OUT/$t.merge.log"
+	fi
+	rm -rf "$min" "$other" "$OUT/$t.merge"
+}
+
+common=(-rss_limit_mb=2048 -timeout=10 -max_len=65536)
 fail=0
 for t in "${targets[@]}"; do
 	corpus=tests/fuzz/corpus/$t
@@ -51,8 +82,8 @@ for t in "${targets[@]}"; do
 	log=$OUT/$t.log
 	rm -rf "$new"
 	mkdir -p "$corpus" "$new"
-	opts=(-rss_limit_mb=2048 -timeout=10 -max_len=1048576 -dict=tests/fuzz/fuzz.dict
-	      -artifact_prefix="$OUT/$t-" -print_final_stats=1)
+	touch "$OUT/$t.start"
+	opts=("${common[@]}" -dict=tests/fuzz/fuzz.dict -artifact_prefix="$OUT/$t-" -print_final_stats=1)
 	if [ "$SECS" = 0 ]; then
 		echo "== $t: replaying $(ls "$corpus" | wc -l) inputs"
 		opts+=(-runs=0)
@@ -64,17 +95,13 @@ for t in "${targets[@]}"; do
 	# interesting ones are merged back into the kept corpus below.
 	if ! "$OUT/$t" "${opts[@]}" "$new" "$corpus" 2>"$log"; then
 		fail=1
-		echo "$t: FAILED, see $log and $(ls "$OUT/$t"-* 2>/dev/null | grep -v '\.log$' | tr '\n' ' ')"
+		echo "$t: FAILED, see $log and" $(find "$OUT" -maxdepth 1 -name "$t-*" -newer "$OUT/$t.start")
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5 || true
 	fi
 	grep -E 'stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" ||
 		tail -3 "$log"
-	if [ "$SECS" != 0 ] && [ -n "$(ls "$new")" ]; then
-		"$OUT/$t" -merge=1 -rss_limit_mb=2048 -timeout=10 -max_len=1048576 \
-			-merge_control_file="$OUT/$t.merge" "$corpus" "$new" >"$OUT/$t.merge.log" 2>&1 ||
-			echo "$t: merging new inputs failed, see $OUT/$t.merge.log"
-	fi
-	rm -rf "$new" "$OUT/$t.merge"
+	[ "$SECS" = 0 ] || minimize "$t" "$corpus" "$new"
+	rm -rf "$new"
 	echo "corpus: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
 done
 exit $fail

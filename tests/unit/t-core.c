@@ -1,6 +1,7 @@
 /* t-core.c - bitmap runs, the queue, read-ahead, the rate meter, errors. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bitmap.h"
 #include "error.h"
@@ -141,6 +142,69 @@ static void test_readahead(void)
 	free(back);
 }
 
+/* A source that returns `left` bytes, then fails once `go` is set. */
+struct failing_src {
+	size_t left;
+	int go, failed; /* __atomic */
+};
+
+static ssize_t failing_read(struct cc_istream *s, void *buf, size_t len)
+{
+	struct failing_src *f = s->priv;
+
+	if (!f->left) {
+		int r, i;
+
+		for (i = 0; i < 5000 && !__atomic_load_n(&f->go, __ATOMIC_ACQUIRE); i++)
+			usleep(1000);
+		r = cc_fail(s->err, CC_E_CORRUPT, 0, "source broke");
+		__atomic_store_n(&f->failed, 1, __ATOMIC_RELEASE);
+		return r;
+	}
+	if (len > f->left)
+		len = f->left;
+	memset(buf, 'x', len);
+	f->left -= len;
+	return (ssize_t)len;
+}
+
+static const struct cc_istream_ops failing_ops = {"failing", failing_read, NULL};
+
+/* The read-ahead thread meets the source's error before the consumer: the
+ * consumer's cc_error must not change until it reads that far. */
+static void test_readahead_errors(void)
+{
+	struct failing_src f = {3000, 0, 0};
+	struct cc_error err = {0, 0, ""};
+	struct cc_istream *src = cc_istream_new(&failing_ops, &f, NULL, &err), *ra;
+	unsigned char buf[4096];
+	ssize_t k = 0;
+	int i;
+
+	ok(src && cc_istream_readahead(src, 1024, 4, &ra) == 0, "read-ahead over a failing source");
+	ok(cc_istream_read(ra, buf, 10) == 10, "data before the error");
+	cc_fail(&err, CC_E_CHECKSUM, 0, "consumer's own error");
+	__atomic_store_n(&f.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 5000 && !__atomic_load_n(&f.failed, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ok(f.failed, "the thread reached the source's error");
+	ok(err.code == CC_E_CHECKSUM && !strcmp(err.detail, "consumer's own error"),
+	   "the consumer's error is left alone (%s)", err.detail);
+	cc_istream_free(ra);
+
+	f.left = 3000;
+	f.failed = 0; /* go stays set */
+	err.code = 0;
+	err.detail[0] = '\0';
+	src = cc_istream_new(&failing_ops, &f, NULL, &err);
+	ok(src && cc_istream_readahead(src, 1024, 2, &ra) == 0, "read-ahead again");
+	for (i = 0; i < 10 && (k = cc_istream_read(ra, buf, sizeof(buf))) > 0; i++)
+		;
+	ok(k == -CC_E_CORRUPT && err.code == CC_E_CORRUPT && !strcmp(err.detail, "source broke"),
+	   "the source's error reaches the consumer after its data (%zd, %s)", k, err.detail);
+	cc_istream_free(ra);
+}
+
 static void test_errors(void)
 {
 	struct cc_error err;
@@ -159,6 +223,7 @@ int main(void)
 	test_bitmap();
 	test_meter();
 	test_readahead();
+	test_readahead_errors();
 	test_errors();
 	return done_testing();
 }
