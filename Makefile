@@ -17,7 +17,7 @@ endif
 CPPFLAGS += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -Iengine -I/usr/include/ntfs-3g \
             -DLOCALEDIR='"$(LOCALEDIR)"'
 LOCALEDIR ?= $(abspath $(O))/locale
-LIBS      = -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lpthread
+LIBS      = -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))

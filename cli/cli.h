@@ -37,5 +37,11 @@ int cmd_save_part(int argc, char **argv);
 int cmd_restore_part(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_savedisk(int argc, char **argv);
+int cmd_saveparts(int argc, char **argv);
+int cmd_restoredisk(int argc, char **argv);
+int cmd_restoreparts(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_check_imgdir(const char *repo_dir, const char *image, enum cli_progress_mode pm);
 
 #endif

@@ -286,11 +286,14 @@ static int restore_or_check(int argc, char **argv, int check_only)
 		{"quiet", no_argument, NULL, 'q'},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"raw", no_argument, NULL, OPT_RAW},
+		{"repo", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	enum cli_progress_mode pm = CLI_PROGRESS_AUTO;
 	unsigned flags = check_only ? CC_RESTORE_CHECK_ONLY : 0;
+	const char *repo = NULL;
+	struct stat st;
 	struct cc_error err;
 	struct cc_events ev;
 	struct cli_render rr;
@@ -298,6 +301,7 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	struct cc_istream *in = NULL;
 	const char *usage_text = check_only
 		? _("Usage: clonecast check [-q] [--raw] INPUT|-\n"
+		    "       clonecast check [-q] -r REPO IMAGE   (an image directory)\n"
 		    "Verify every checksum of an image; writes nothing. Exit status 0 only if\n"
 		    "the whole image is good.\n")
 		: _("Usage: clonecast restore-part [-q] [--raw] INPUT|- TARGET\n"
@@ -308,10 +312,13 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	int c, ret;
 
 	cc_error_clear(&err);
-	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, check_only ? "qr:h" : "qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			pm = CLI_PROGRESS_NONE;
+			break;
+		case 'r':
+			repo = optarg;
 			break;
 		case OPT_PROGRESS:
 			if (parse_progress(optarg, &pm) < 0)
@@ -331,6 +338,21 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	if (argc - optind != (check_only ? 1 : 2)) {
 		fputs(usage_text, stderr);
 		return 2;
+	}
+	/* check of an image directory: -r REPO IMAGE, or the directory's path */
+	if (check_only && repo)
+		return cmd_check_imgdir(repo, argv[optind], pm);
+	if (check_only && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", argv[optind]);
+		while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+			dir[strlen(dir) - 1] = '\0';
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return cmd_check_imgdir(".", dir, pm);
+		*slash = '\0';
+		return cmd_check_imgdir(slash == dir ? "/" : dir, slash + 1, pm);
 	}
 	if ((ret = open_input(argv[optind], &in, &err)) < 0)
 		return cli_report_error(&err, ret);

@@ -22,6 +22,14 @@ static void usage(FILE *f)
 		     "  check INPUT|-           verify every checksum of an image, write nothing\n"
 		     "  info INPUT              show what an image holds\n"
 		     "\n"
+		     "Disks and image directories (Clonezilla's layout, in a repository):\n"
+		     "  savedisk [-r REPO] [-z ALGO] [-i SPLIT_MB] [--check] IMAGE DISK...\n"
+		     "  saveparts [-r REPO] [-z ALGO] [-i SPLIT_MB] [--check] IMAGE PART...\n"
+		     "  restoredisk [-r REPO] [-b] [--grow] IMAGE DISK...\n"
+		     "  restoreparts [-r REPO] [-b] IMAGE PART...\n"
+		     "  check -r REPO IMAGE     verify a whole image directory\n"
+		     "  list [-r REPO]          complete images with date, size and disks\n"
+		     "\n"
 		     "Run 'clonecast COMMAND --help' for the options of a command.\n"));
 }
 
@@ -35,6 +43,11 @@ int main(int argc, char **argv)
 		{"restore-part", cmd_restore_part},
 		{"check", cmd_check},
 		{"info", cmd_info},
+		{"savedisk", cmd_savedisk},
+		{"saveparts", cmd_saveparts},
+		{"restoredisk", cmd_restoredisk},
+		{"restoreparts", cmd_restoreparts},
+		{"list", cmd_list},
 	};
 	size_t i;
 

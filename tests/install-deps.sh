@@ -8,10 +8,11 @@ PKGS=(
 	# build
 	build-essential pkg-config gettext clang libclang-rt-14-dev
 	ntfs-3g-dev libext2fs-dev comerr-dev libzstd-dev zlib1g-dev libdeflate-dev libisal-dev
-	libxxhash-dev liblz4-dev libbz2-dev liblzma-dev
+	libxxhash-dev liblz4-dev libbz2-dev liblzma-dev libssl-dev
 	# filesystems and their tools (mkntfs ntfs-3g ntfsfix ntfsinfo ntfscat ntfsclone; mkfs.ext4
 	# e2fsck dumpe2fs; mkfs.vfat fsck.fat; mcopy mdeltree mdir; fusermount)
 	ntfs-3g e2fsprogs dosfstools mtools fuse3
+	fdisk gdisk parted # partition tables: sfdisk (in fdisk), sgdisk (in gdisk), parted
 	# the anchors and compressors the tests and the bench compare against
 	partclone zstd pigz gzip lz4 bzip2 xz-utils
 	# the test scripts: python3 (generator), openssl (its PRNG), /usr/bin/time, mount/losetup/

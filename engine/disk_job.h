@@ -1,0 +1,51 @@
+/*
+ * disk_job.h - whole disks and sets of partitions to and from Clonezilla
+ * image directories: savedisk, saveparts, restoredisk, restoreparts, and
+ * the check of a whole image directory.
+ */
+#ifndef CC_DISK_JOB_H
+#define CC_DISK_JOB_H
+
+#include <stdint.h>
+
+#include "compress.h"
+#include "progress.h"
+#include "repo.h"
+
+struct cc_error;
+
+struct cc_disk_save_opts {
+	struct cc_repo *repo;
+	const char *image;
+	const char *const *devices; /* disks (savedisk) or partitions (saveparts) */
+	unsigned ndevices;
+	int whole_disks;	    /* 1: savedisk, 0: saveparts */
+	struct cc_compress_opts comp;
+	uint64_t split_bytes;	    /* 0: no split */
+	int check_after;	    /* verify every partition image before committing */
+	unsigned fs_flags;	    /* CC_FS_FORCE */
+	int replace;		    /* replace an existing image of that name */
+	const char *cmdline;	    /* the equivalent command line (no secrets) */
+};
+
+struct cc_disk_restore_opts {
+	struct cc_repo *repo;
+	const char *image;
+	const char *const *devices; /* target disks, or target partitions */
+	unsigned ndevices;
+	int whole_disks;
+	int grow; /* enlarge the last partition and its filesystem */
+};
+
+int cc_savedisk(const struct cc_disk_save_opts *o, const struct cc_events *ev,
+		struct cc_error *err);
+int cc_restoredisk(const struct cc_disk_restore_opts *o, const struct cc_events *ev,
+		   struct cc_error *err);
+/* Verify the checksum list and every partition image of an image directory. */
+int cc_check_imgdir(struct cc_repo *repo, const char *image, const struct cc_events *ev,
+		    struct cc_error *err);
+
+/* Kernel name of a disk: "/dev/sda" -> "sda"; a regular file -> "sda". */
+void cc_disk_name(const char *path, unsigned index, char *out, size_t len);
+
+#endif
