@@ -105,6 +105,7 @@ struct save_ctx {
 	char parts_line[4096];
 	char devfs[8192];
 	char blkid[8192];
+	char blkdev[8192]; /* lsblk-style list, as Clonezilla's blkdev.list */
 	char disks_line[1024];
 };
 
@@ -203,6 +204,8 @@ static int save_one(struct save_ctx *c, struct save_part *p, unsigned idx, struc
 	}
 	append(c->devfs, sizeof(c->devfs), "/dev/%s %s %lluM\n", p->name,
 	       clonezilla_fs(p->fs_type), (unsigned long long)(p->size >> 20));
+	append(c->blkdev, sizeof(c->blkdev), "%-10s `-%-10s %8lluM part %s\n", p->name, p->name,
+	       (unsigned long long)(p->size >> 20), clonezilla_fs(p->fs_type));
 	return 0;
 }
 
@@ -262,6 +265,9 @@ static int write_metadata(struct save_ctx *c)
 		return ret;
 	if ((ret = cc_imgdir_put(c->w, "blkid.list", c->blkid, strlen(c->blkid))) < 0)
 		return ret;
+	snprintf(text, sizeof(text), "KNAME      NAME            SIZE TYPE FSTYPE\n%s", c->blkdev);
+	if ((ret = cc_imgdir_put(c->w, "blkdev.list", text, strlen(text))) < 0)
+		return ret;
 	snprintf(text, sizeof(text), "%s\n", c->o->cmdline ? c->o->cmdline : "clonecast");
 	if ((ret = cc_imgdir_put(c->w, "Info-saved-by-cmd.txt", text, strlen(text))) < 0)
 		return ret;
@@ -305,6 +311,8 @@ int cc_savedisk(const struct cc_disk_save_opts *o, const struct cc_events *ev,
 				goto out;
 			ndisks++;
 			append(c->disks_line, sizeof(c->disks_line), "%s%s", i ? " " : "", name);
+			append(c->blkdev, sizeof(c->blkdev), "%-10s %-12s %8lluM disk\n", name, name,
+			       (unsigned long long)((pts[i].disk_sectors * pts[i].sector_size) >> 20));
 			if ((ret = add_parts_of_disk(c, o->devices[i], name, &pts[i], err)) < 0)
 				goto out;
 		} else {

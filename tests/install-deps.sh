@@ -15,6 +15,9 @@ PKGS=(
 	fdisk gdisk parted # partition tables: sfdisk (in fdisk), sgdisk (in gdisk), parted
 	# the anchors and compressors the tests and the bench compare against
 	partclone zstd pigz gzip lz4 bzip2 xz-utils
+	# the real Clonezilla (tests/lib/ocs.sh runs ocs-sr on loop devices): ocs-sr needs parted
+	# (partprobe; tells MBR from GPT) and gdisk (sgdisk) besides partclone, zstd and pigz
+	clonezilla drbl parted gdisk
 	# the test scripts: python3 (generator), openssl (its PRNG), /usr/bin/time, mount/losetup/
 	# mountpoint/flock, cmp, od/truncate/stat/sha256sum, awk, sed, grep
 	python3 openssl time mount util-linux diffutils coreutils mawk sed grep locales

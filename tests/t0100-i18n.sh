@@ -87,11 +87,20 @@ Partitions:
   check INPUT|-           verify every checksum of an image, write nothing
   info INPUT              show what an image holds
 
+Disks and image directories (Clonezilla's layout, in a repository):
+  savedisk [-r REPO] [-z ALGO] [-i SPLIT_MB] [--check] IMAGE DISK...
+  saveparts [-r REPO] [-z ALGO] [-i SPLIT_MB] [--check] IMAGE PART...
+  restoredisk [-r REPO] [-b] [--grow] IMAGE DISK...
+  restoreparts [-r REPO] [-b] IMAGE PART...
+  check -r REPO IMAGE     verify a whole image directory
+  list [-r REPO]          complete images with date, size and disks
+
 Run 'clonecast COMMAND --help' for the options of a command.
 EOF
 )
 M_CHECK_USAGE=$(cat <<'EOF'
 Usage: clonecast check [-q] [--raw] INPUT|-
+       clonecast check [-q] -r REPO IMAGE   (an image directory)
 Verify every checksum of an image; writes nothing. Exit status 0 only if
 the whole image is good.
 EOF

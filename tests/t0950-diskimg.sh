@@ -69,6 +69,7 @@ t0=$(date +%s.%N)
 check "diskimg_make gpt" diskimg_make "$D/g.img" gpt "$SEED"
 diag "diskimg_make gpt: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 is "$(stat -c %s "$D/g.img")" $((162 << 20)) "gpt disk is 162 MiB"
+# shellcheck disable=SC2034 # used in the eval below
 gtab=$(table "$D/g.img")
 check "gpt table: ESP, basic data, Linux, swap with names" eval 'grep -q "^label: gpt$" <<<"$gtab" &&
 	grep -q "^p1 : start= 2048, size= 81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=.*, name=\"EFI system partition\"$" <<<"$gtab" &&
@@ -104,6 +105,7 @@ check_fails "diskimg_fsck notices a broken ext4 superblock" 'not clean' diskimg_
 rm -f "$D/x.img" "$D/x.man"
 
 # ---------------------------------------------------------------- loop devices
+# shellcheck disable=SC2034 # used by the at_exit string
 ATTACHED=''
 at_exit '[ -z "$ATTACHED" ] || diskimg_detach "$ATTACHED"'
 if L=$(diskimg_attach "$D/m.img"); then
@@ -111,6 +113,7 @@ if L=$(diskimg_attach "$D/m.img"); then
 	ok 0 "diskimg_attach: $L"
 	check "partition nodes ${L}p1..p6 exist" eval 'for i in 1 2 3 4 5 6; do [ -b "${L}p$i" ] || exit 1; done'
 	is "$(blkid -p -s TYPE -o value "${L}p1")/$(blkid -p -s TYPE -o value "${L}p5")" ntfs/vfat "blkid on the nodes: p1 ntfs, p5 vfat"
+	# shellcheck disable=SC2034
 	check "diskimg_detach" diskimg_detach "$L" && ATTACHED=''
 	check "detached: no loop device, no partition nodes left" \
 		eval '! losetup -a | grep -q "^$L:" && ! ls "${L}"p* >/dev/null 2>&1'

@@ -14,7 +14,7 @@ for layout in mbr gpt; do
 	diskimg_manifest "$src" "$D/$layout.src.m" >/dev/null 2>&1
 	check "$layout: savedisk" "$CC" savedisk -q -r "$R" --check "img-$layout" "$src"
 	img=$R/img-$layout
-	for f in disk parts sda-pt.sf sda-mbr dev-fs.list blkid.list clonezilla-img SHA256SUMS Info-saved-by-cmd.txt; do
+	for f in disk parts sda-pt.sf sda-mbr sda-chs.sf sda-pt.parted dev-fs.list blkid.list blkdev.list clonezilla-img B2SUMS SHA256SUMS Info-saved-by-cmd.txt; do
 		ok $([ -s "$img/$f" ] && echo 0 || echo 1) "$layout: image has $f"
 	done
 	is "$(cat "$img/disk")" "sda" "$layout: disk file names the disk"
@@ -61,6 +61,20 @@ for layout in mbr gpt; do
 	is "$(sha256sum < "$D/t4")" "$before" "$layout: the smaller disk was not touched"
 	rm -f "$D"/t[1234]
 done
+
+# Older Clonezilla images: ntfsclone (<part>.ntfs-img.aa, gzip inside) and dd
+# (<part>.dd-img) partition images in place of partclone ones.
+cp -a "$R/img-mbr" "$R/img-mixed"
+rm -f "$R/img-mixed"/sda1.ntfs-ptcl-img.* "$R/img-mixed"/sda2.ext4-ptcl-img.* "$R/img-mixed"/*SUMS
+dd if="$D/mbr.img" of="$D/p1" bs=1M skip=1 count=64 status=none
+ntfsclone -q --save-image -o - "$D/p1" 2>/dev/null | gzip -c > "$R/img-mixed/sda1.ntfs-img.aa"
+dd if="$D/mbr.img" bs=1M skip=65 count=48 status=none | gzip -c > "$R/img-mixed/sda2.dd-img.aa"
+truncate -s "$(stat -c %s "$D/mbr.img")" "$D/t6"
+check "image with ntfsclone and dd partition images: restored" "$CC" restoredisk -q -b -r "$R" img-mixed "$D/t6"
+diskimg_manifest "$D/t6" "$D/t6.m" >/dev/null 2>&1
+check "ntfsclone and dd partition images: identical disk" cmp "$D/mbr.src.m" "$D/t6.m"
+check "check -r of that image" "$CC" check -q -r "$R" img-mixed
+rm -rf "$R/img-mixed" "$D/t6" "$D/p1"
 
 # gzip and split volumes
 check "savedisk -z gzip -i 5 (split at 5 MB)" "$CC" savedisk -q -r "$R" -z gzip -i 5 img-split "$D/mbr.img"

@@ -35,9 +35,18 @@
 #    the shim mknod's it from sysfs.
 #  - a PATH shim `udevadm` (settle/trigger/control: success; info: nothing), because libparted
 #    and ocs-sr call it and it is not installed.
+#  - a private mount namespace per run with private /tmp and /var/log (see _ocs_runner): ocs-sr
+#    leaves /tmp/parttable-ocs.*, /tmp/multipath_info.*, /tmp/ocs-cache behind, converts an image
+#    for another disk name in /tmp/<img>-tmp-cnvted (loop0 -> loop1), and writes
+#    /var/log/clonezilla.log and partclone logs; none of that touches the real /tmp or /var/log.
 #  - stdin is /dev/null (ocs-sr's "Press Enter" prompts return at once), TERM is set, runs are
-#    serialised with flock (ocs-sr shares /tmp/ocs-cache and /var/log/partclone.log).
-#  - -or IMAGE_ROOT: no /home/partimag needed.
+#    serialised with flock (they would share loop-device probing and the partition cache).
+#  - -or IMAGE_ROOT: no /home/partimag needed. A timeout (OCS_TIMEOUT) guards against hangs.
+# Checks beyond ocs-sr's exit status: savedisk must log "End of savedisk job" and write disk,
+# parts and an image per listed partition; restoredisk must log "End of restoredisk job", no
+# "Program terminated", and one "Cloned successfully." per partclone image.
+# Timing here (2 cores, mbr disk of diskimg.sh): savedisk ~25 s, restoredisk ~45 s: partclone
+# needs ~2 s per partition whatever its size and ocs-sr sleeps 2 s after each table change.
 # Harmless noise in the logs: "Error opening /dev/vda: Operation not permitted" (parted probing
 # every disk), cryptsetup/lvscan/pvs/dmraid "command not found" (no LUKS/LVM/fake RAID checks),
 # "swapoff failed", /proc/mdstat and /dev/mem missing.
@@ -97,7 +106,10 @@ if [ -n "$reread" ]; then
 			for p in /sys/block/"$n"/"$n"*; do
 				[ -e "$p/partition" ] && [ -e "$p/dev" ] || continue
 				[ -b "/dev/${p##*/}" ] && continue
-				IFS=: read -r ma mi <"$p/dev"; mknod -m 600 "/dev/${p##*/}" b "$ma" "$mi" 2>/dev/null || true
+				IFS=: read -r ma mi <"$p/dev"
+				# recorded for diskimg_detach, which removes the nodes it finds listed
+				mknod -m 600 "/dev/${p##*/}" b "$ma" "$mi" 2>/dev/null &&
+					echo "/dev/${p##*/}" >>"${DISKIMG_STATE:-/run/diskimg}/$n" || true
 			done ;;
 		esac
 	done
@@ -165,8 +177,10 @@ _ocs_exec() { # ocs-sr ARGS; returns its status. _OCS_ROOT: the image root
 	{
 		echo "+ ocs-sr $*"
 		(
+			w0=$(date +%s)
 			flock -w "${OCS_TIMEOUT:-600}" 9 || { echo "ocs: could not lock $OCS_LOCK"; exit 1; }
-			export PATH="$_OCS_TMPD/shims:/usr/sbin:/usr/bin:/sbin:/bin" TERM=${TERM:-xterm} LC_ALL=C
+			[ $(($(date +%s) - w0)) -lt 2 ] || echo "ocs: waited $(($(date +%s) - w0)) s for $OCS_LOCK (another ocs-sr run)"
+			export PATH="$_OCS_TMPD/shims:/usr/sbin:/usr/bin:/sbin:/bin" TERM=${TERM:-xterm} LC_ALL=C DISKIMG_STATE
 			if unshare -m --propagation private true 2>/dev/null; then
 				timeout -k 10 "${OCS_TIMEOUT:-600}" unshare -m --propagation private \
 					"$_OCS_TMPD/runner" "$priv" "${_OCS_ROOT:-/nonexistent}" "$@" </dev/null
