@@ -190,6 +190,12 @@ static int save_one(struct save_ctx *c, struct save_part *p, unsigned idx, struc
 	memset(&so, 0, sizeof(so));
 	so.source = p->source;
 	so.fs_flags = c->o->fs_flags;
+	if (!strcmp(p->fs_type, "raw")) {
+		/* Clonezilla reads <part>.dd-ptcl-img.* as partclone.dd output:
+		 * the bytes of the partition, no header. */
+		so.force_fs = "raw";
+		so.plain_raw = 1;
+	}
 	so.comp = c->o->comp;
 	so.checksum_mode = -1;
 	c->tracker.p.part_index = idx + 1;
@@ -327,8 +333,11 @@ int cc_savedisk(const struct cc_disk_save_opts *o, const struct cc_events *ev,
 				goto out;
 		}
 	}
+	/* Clonezilla's savedisk lists swap partitions only as swappt-*.info */
 	for (i = 0; i < c->nparts; i++)
-		append(c->parts_line, sizeof(c->parts_line), "%s%s", i ? " " : "", c->parts[i].name);
+		if (!(o->whole_disks && c->parts[i].swap.is_swap))
+			append(c->parts_line, sizeof(c->parts_line), "%s%s",
+			       c->parts_line[0] ? " " : "", c->parts[i].name);
 	if ((ret = cc_imgdir_begin(o->repo, o->image, o->replace, &c->w, err)) < 0)
 		goto out;
 	for (i = 0; i < ndisks; i++) {
@@ -462,16 +471,20 @@ static unsigned part_number(const char *part, const char *disk)
 	return (unsigned)strtoul(p, NULL, 10);
 }
 
-static int restore_swap(const struct cc_imgdir *d, const struct cc_imgdir_part *p,
-			struct cc_repo *repo, const char *dev, struct cc_error *err)
+/* Recreate a swap partition with the UUID and label of swappt-<part>.info
+ * (returns 1 if there is no such file for that partition). */
+static int restore_swap(const struct cc_imgdir *d, const char *part, struct cc_repo *repo,
+			const char *dev, struct cc_error *err)
 {
 	char path[512], *text = NULL, uuid[64] = "", label[64] = "";
 	const char *argv[8];
 	size_t len;
 	int n = 0, ret;
 
-	snprintf(path, sizeof(path), "%s/swappt-%s.info", d->name, p->name);
-	if (cc_repo_get(repo, path, 4096, &text, &len, NULL) == 0) {
+	snprintf(path, sizeof(path), "%s/swappt-%s.info", d->name, part);
+	if (cc_repo_get(repo, path, 4096, &text, &len, NULL) < 0)
+		return 1;
+	{
 		char *u = strstr(text, "UUID=\""), *l = strstr(text, "LABEL=\"");
 		if (u)
 			sscanf(u + 6, "%63[^\"]", uuid);
@@ -525,7 +538,7 @@ static int restore_part_to(struct cc_repo *repo, const struct cc_imgdir *d,
 	int ret;
 
 	if (p->engine == CC_ENGINE_SWAP)
-		return restore_swap(d, p, repo, dev, err);
+		return (ret = restore_swap(d, p->name, repo, dev, err)) < 0 ? ret : 0;
 	if (p->engine == CC_ENGINE_DD || !strcmp(p->fs, "dd"))
 		flags |= CC_RESTORE_ALLOW_RAW;
 	if ((ret = cc_imgdir_open_part(repo, d, p, &in, err)) < 0)
@@ -645,6 +658,28 @@ static int restore_disk(const struct cc_disk_restore_opts *o, const struct cc_im
 		ret = restore_part_to(o->repo, d, p, lo.path, i, ev, t, err);
 		if (!ret && o->grow && k == last && p->engine != CC_ENGINE_SWAP)
 			ret = grow_fs(p->fs, lo.path, ev, err);
+		cc_loop_detach(&lo);
+	}
+	/* Swap partitions: Clonezilla lists them not in "parts" but only as
+	 * swappt-<part>.info. */
+	for (i = 0; i < pt.nparts && !ret; i++) {
+		char saved[64];
+		struct cc_loop lo;
+		unsigned k;
+
+		if (pt.parts[i].extended)
+			continue;
+		cc_part_name(d->disks[di], pt.parts[i].num, saved, sizeof(saved));
+		for (k = 0; k < d->nparts && strcmp(d->parts[k].name, saved); k++)
+			;
+		if (k < d->nparts)
+			continue; /* restored above */
+		if ((ret = cc_loop_attach(target, pt.parts[i].start * pt.sector_size,
+					  pt.parts[i].size * pt.sector_size, 0, &lo, err)) < 0)
+			break;
+		ret = restore_swap(d, saved, o->repo, lo.path, err);
+		if (ret > 0)
+			ret = 0; /* not a swap partition: nothing was saved for it */
 		cc_loop_detach(&lo);
 	}
 	cc_ptable_free(&pt);

@@ -42,6 +42,9 @@ struct cc_save_opts {
 	struct cc_compress_opts comp;  /* codec NONE/GZIP/ZSTD, level, threads */
 	int checksum_mode;	       /* CC_CSUM_CRC32 unless set (-1 = default) */
 	uint32_t blocks_per_checksum;  /* 0: 1 MiB / block size, as partclone */
+	int plain_raw;		       /* with force_fs "raw": no partclone header, just the
+					* bytes (what partclone.dd writes, and Clonezilla
+					* expects in <part>.dd-ptcl-img.*) */
 };
 
 struct cc_part_result {

@@ -130,7 +130,8 @@ static void ptcl_params(const struct cc_save_opts *o, const struct cc_fs_info *f
 }
 
 /* Copy the used blocks from the reader into the image writer. */
-static int copy_blocks(struct reader *r, struct cc_ptcl_writer *w, struct cc_ostream *sink,
+static int copy_blocks(struct reader *r, struct cc_ptcl_writer *w, struct cc_ostream *chain,
+		       struct cc_ostream *sink,
 		       struct cc_tracker *t, struct cc_error *err)
 {
 	struct save_buf *b;
@@ -141,7 +142,9 @@ static int copy_blocks(struct reader *r, struct cc_ptcl_writer *w, struct cc_ost
 			*err = r->err;
 			return b->status;
 		}
-		ret = cc_ptcl_writer_blocks(w, b->data, b->nblocks);
+		/* No writer: a plain raw stream (partclone.dd's format). */
+		ret = w ? cc_ptcl_writer_blocks(w, b->data, b->nblocks)
+			: cc_ostream_write(chain, b->data, (size_t)(b->nblocks * r->bs));
 		t->p.bytes_done += b->nblocks * r->bs;
 		cc_queue_push(&r->empty, b);
 		if (ret < 0)
@@ -174,7 +177,7 @@ static int save_fs(const struct cc_save_opts *o, struct cc_dev *dev, struct cc_f
 	res->used_bytes = used * fs->info.block_size;
 	t->p.bytes_total += res->used_bytes;
 	ptcl_params(o, &fs->info, used, &pp);
-	if ((ret = cc_ptcl_writer_new(&pp, &bm, chain, err, &w)) < 0)
+	if (!o->plain_raw && (ret = cc_ptcl_writer_new(&pp, &bm, chain, err, &w)) < 0)
 		goto out_bm;
 	if ((ret = reader_init(&r, dev, &bm, fs->info.block_size, err)) < 0)
 		goto out_w;
@@ -183,11 +186,11 @@ static int save_fs(const struct cc_save_opts *o, struct cc_dev *dev, struct cc_f
 		goto out_r;
 	}
 	t->p.phase = CC_PHASE_COPY;
-	ret = copy_blocks(&r, w, sink, t, err);
+	ret = copy_blocks(&r, w, chain, sink, t, err);
 	cc_queue_abort(&r.empty);
 	cc_queue_abort(&r.full);
 	pthread_join(th, NULL);
-	if (!ret)
+	if (!ret && w)
 		ret = cc_ptcl_writer_finish(w);
 	if (!ret) {
 		t->p.phase = CC_PHASE_SYNC;

@@ -167,7 +167,11 @@ ocs_roundtrip() {
 	fi
 	rm -rf "${root:?}/$img" "$D/$lay.restored"
 }
-if why=$(ocs_available); then
+# Clonezilla against itself proves tests/lib/ocs.sh; t6200 runs Clonezilla against
+# Clonecast in both directions, so this round trip is optional (T0950_OCS=1).
+if [ -z "${T0950_OCS:-}" ]; then
+	skip "Clonezilla-only round trip (set T0950_OCS=1; t6200 covers Clonezilla with Clonecast)"
+elif why=$(ocs_available); then
 	ocs_roundtrip mbr "$D/m.img" "$D/m.man"
 	if [ -n "${T0950_OCS_GPT:-}" ]; then ocs_roundtrip gpt "$D/g.img" "$D/g.man"; else skip "gpt Clonezilla round trip (set T0950_OCS_GPT=1)"; fi
 else
