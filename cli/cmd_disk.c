@@ -128,6 +128,23 @@ static int open_repo(const char *location, struct cc_repo **r)
 	return 0;
 }
 
+/* "sda" means /dev/sda (as in Clonezilla), unless a file of that name is
+ * in the current directory. */
+static void resolve_devices(char **devs, int n)
+{
+	static char paths[64][300];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < n && i < 64; i++) {
+		if (strchr(devs[i], '/') || stat(devs[i], &st) == 0)
+			continue;
+		snprintf(paths[i], sizeof(paths[i]), "/dev/%s", devs[i]);
+		if (stat(paths[i], &st) == 0 && S_ISBLK(st.st_mode))
+			devs[i] = paths[i];
+	}
+}
+
 /* The command line as typed, for Info-saved-by-cmd.txt. */
 static char *join_args(int argc, char **argv)
 {
@@ -183,6 +200,7 @@ static int do_save(int argc, char **argv, int whole)
 		free(cmdline);
 		return 1;
 	}
+	resolve_devices(argv + optind + 1, argc - optind - 1);
 	memset(&o, 0, sizeof(o));
 	o.repo = repo;
 	o.image = argv[optind];
@@ -296,6 +314,7 @@ static int do_restore(int argc, char **argv, int whole)
 	}
 	if (open_repo(a.repo, &repo))
 		return 1;
+	resolve_devices(argv + optind + 1, argc - optind - 1);
 	if (confirm_restore(&a, argv + optind + 1, argc - optind - 1, argv[optind]) < 0) {
 		cc_repo_close(repo);
 		return 1;
