@@ -23,6 +23,9 @@ void cli_events_init(struct cc_events *ev, struct cli_render *r, enum cli_progre
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_signals(void);
 
+/* --progress auto|line|plain|none; -1 (with a message) for anything else. */
+int cli_parse_progress(const char *s, enum cli_progress_mode *m);
+
 /* End an open progress line before printing anything else. */
 void cli_render_end(struct cli_render *r);
 

@@ -101,12 +101,8 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 			a->pm = CLI_PROGRESS_NONE;
 			break;
 		case OPT_PROGRESS:
-			if (!strcmp(optarg, "none"))
-				a->pm = CLI_PROGRESS_NONE;
-			else if (!strcmp(optarg, "plain"))
-				a->pm = CLI_PROGRESS_PLAIN;
-			else if (!strcmp(optarg, "line"))
-				a->pm = CLI_PROGRESS_LINE;
+			if (cli_parse_progress(optarg, &a->pm) < 0)
+				return -1;
 			break;
 		case 'h':
 			usage(stdout);

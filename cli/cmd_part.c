@@ -18,7 +18,7 @@
 
 enum { OPT_PROGRESS = 256, OPT_CHECKSUM, OPT_RAW };
 
-static int parse_progress(const char *s, enum cli_progress_mode *m)
+int cli_parse_progress(const char *s, enum cli_progress_mode *m)
 {
 	if (!strcmp(s, "auto"))
 		*m = CLI_PROGRESS_AUTO;
@@ -224,7 +224,7 @@ int cmd_save_part(int argc, char **argv)
 			pm = CLI_PROGRESS_NONE;
 			break;
 		case OPT_PROGRESS:
-			if (parse_progress(optarg, &pm) < 0)
+			if (cli_parse_progress(optarg, &pm) < 0)
 				return 2;
 			break;
 		case 'h':
@@ -321,7 +321,7 @@ static int restore_or_check(int argc, char **argv, int check_only)
 			repo = optarg;
 			break;
 		case OPT_PROGRESS:
-			if (parse_progress(optarg, &pm) < 0)
+			if (cli_parse_progress(optarg, &pm) < 0)
 				return 2;
 			break;
 		case OPT_RAW:
