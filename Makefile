@@ -112,7 +112,7 @@ demo: check-deps
 
 FUZZ_SECONDS ?= 120
 fuzz:
-	tests/fuzz/run.sh $(FUZZ_SECONDS)
+	LIBS="$(LIBS)" tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 lint:
 	cppcheck -q --enable=warning,portability --error-exitcode=1 -Iengine engine cli

@@ -18,7 +18,8 @@ cd "$TOP"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CFLAGS="-g -O1 $SAN -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iengine -I/usr/include/ntfs-3g"
 CFLAGS="$CFLAGS -DLOCALEDIR=\"/nonexistent\""
-LIBS="-lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lpthread"
+# The libraries come from the Makefile (make fuzz passes LIBS); this default is for direct runs.
+LIBS=${LIBS:-"-lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread"}
 # libFuzzer's defaults, spelled out: a leak is a finding.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
