@@ -3,6 +3,7 @@
 #   make check      install missing Debian packages, build with -Werror, run every test,
 #                   then the same tests again under AddressSanitizer + UBSan
 #   make bench      speed against partclone+zstd/pigz and ntfsclone+gzip (4 GiB NTFS on tmpfs)
+#   make bench-repo saving over SSH and SMB against OpenSSH and smbclient (local sshd/smbd)
 #   make fuzz       libFuzzer targets for every image reader (FUZZ_SECONDS each)
 #   make demo       the wizard on a generated demo disk (see README)
 
@@ -14,10 +15,10 @@ WARN      = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prot
 ifdef WERROR
 WARN     += -Werror
 endif
-CPPFLAGS += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -Iengine -I/usr/include/ntfs-3g \
+CPPFLAGS += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -Iengine -I/usr/include/ntfs-3g -I/usr/include/samba-4.0 \
             -DLOCALEDIR='"$(LOCALEDIR)"'
 LOCALEDIR ?= $(abspath $(O))/locale
-LIBS      = -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread
+LIBS      = -lssh -lsmbclient -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
@@ -30,7 +31,7 @@ ENGINE_OBJ  = $(ENGINE_SRC:%.c=$(O)/%.o)
 CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: pot update-po all check check-deps unit integration check-asan bench fuzz demo clean po-check lint
+.PHONY: pot update-po all check check-deps unit integration check-asan bench bench-repo fuzz demo clean po-check lint
 .DEFAULT_GOAL := all
 
 all: clonecast
@@ -80,8 +81,10 @@ check: check-deps
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:
 	$(MAKE) O=build/asan WERROR=1 CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    ASAN_OPTIONS=detect_leaks=1 build/asan/clonecast unit
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CLONECAST=$(abspath build/asan/clonecast) \
+	    ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	    build/asan/clonecast unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	    CLONECAST=$(abspath build/asan/clonecast) \
 	    HELPERS=$(abspath build/asan/tests/helpers) tests/run-tap.sh tests/t[0-9]*.sh
 
 po-check:
@@ -99,12 +102,16 @@ $(O)/locale/%/LC_MESSAGES/clonecast.mo: translations/%.po
 	msgfmt -c --check-format -o $@ $<
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -kQ_:1,2 -c"TRANSLATORS:" --package-name=clonecast \
-	    -o translations/clonecast.pot $(ENGINE_SRC) $(CLI_SRC) $(wildcard engine/*.def)
+	    -o translations/clonecast.pot $(ENGINE_SRC) $(CLI_SRC) $(wildcard engine/*.def cli/*.h)
 update-po: pot
 	@for po in $(POFILES); do msgmerge -q -U --backup=none $$po translations/clonecast.pot; done
 
 bench: clonecast
 	tests/bench/run.sh
+
+# Saving to / restoring from a local sshd and smbd against OpenSSH and smbclient.
+bench-repo: clonecast $(HELPER_BIN)
+	CLONECAST=$(abspath clonecast) REPO_TOOL=$(abspath $(O)/tests/helpers/repo-tool) tests/bench/repo.sh
 
 demo: check-deps
 	$(MAKE) all

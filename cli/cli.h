@@ -36,6 +36,48 @@ const char *cli_fmt_duration(uint64_t ms, char *buf, size_t len);
 /* Print "clonecast: <detail>" (and a hint) for a failed engine call. */
 int cli_report_error(const struct cc_error *err, int ret);
 
+/* Network repository options (repo_login.c), shared by every command
+ * that takes -r.  Their getopt values: */
+enum {
+	CLI_OPT_PASSWORD_FILE = 400,
+	CLI_OPT_KNOWN_HOSTS,
+	CLI_OPT_ACCEPT_NEW_HOST_KEY,
+	CLI_OPT_SMB_PROTOCOL,
+	CLI_OPT_NET_TIMEOUT,
+};
+#define CLI_NET_LONGOPTS                                                                   \
+	{"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE},                 \
+	{"key", required_argument, NULL, 'k'},                                             \
+	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS},                     \
+	{"accept-new-host-key", no_argument, NULL, CLI_OPT_ACCEPT_NEW_HOST_KEY},           \
+	{"smb-protocol", required_argument, NULL, CLI_OPT_SMB_PROTOCOL},                   \
+	{"timeout", required_argument, NULL, CLI_OPT_NET_TIMEOUT}
+#define CLI_NET_SHORTOPTS "k:"
+/* The usage lines for them (translated). */
+#define CLI_NET_USAGE                                                                      \
+	N_("  -r, --repo REPO         DIR, ssh://USER@HOST[:PORT]/DIR or\n"                     \
+	   "                          smb://[DOMAIN;]USER@HOST[:PORT]/SHARE/DIR\n"             \
+	   "                          (default /home/partimag)\n"                               \
+	   "      --password-file F   the password is the first line of F (else\n"            \
+	   "                          CLONECAST_PASSWORD, else it is asked for)\n"            \
+	   "  -k, --key KEYFILE       SSH private key (default: the agent, ~/.ssh/id_*)\n"    \
+	   "      --known-hosts FILE  SSH host keys (default ~/.ssh/known_hosts)\n"           \
+	   "      --accept-new-host-key  trust and record an unknown SSH host key\n"          \
+	   "      --smb-protocol auto|2|3  SMB version (default auto: SMB2 or SMB3)\n"        \
+	   "      --timeout SECONDS   a server silent this long is an error (default 20)\n")
+
+struct cli_net_opts {
+	const char *password_file, *key_file, *known_hosts, *smb_protocol;
+	int accept_new_host_key;
+	unsigned timeout_s;
+};
+struct cc_repo;
+/* 1 if c was a network option (stored in o), 0 if not, -1 (with a message) if bad. */
+int cli_net_option(int c, const char *arg, struct cli_net_opts *o);
+/* Open a repository; 0, or the exit status after printing the error.  o may be NULL. */
+int cli_repo_open(const char *location, const struct cli_net_opts *o, int batch,
+		  struct cc_repo **out);
+
 int cmd_save_part(int argc, char **argv);
 int cmd_restore_part(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -45,6 +87,7 @@ int cmd_saveparts(int argc, char **argv);
 int cmd_restoredisk(int argc, char **argv);
 int cmd_restoreparts(int argc, char **argv);
 int cmd_list(int argc, char **argv);
-int cmd_check_imgdir(const char *repo_dir, const char *image, enum cli_progress_mode pm);
+int cmd_check_imgdir(const char *repo_dir, const struct cli_net_opts *net, int batch,
+		     const char *image, enum cli_progress_mode pm);
 
 #endif

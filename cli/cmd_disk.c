@@ -27,6 +27,7 @@ struct disk_args {
 	uint64_t split_bytes;
 	int check, batch, grow, force, overwrite;
 	enum cli_progress_mode pm;
+	struct cli_net_opts net;
 };
 
 static int parse_disk_args(int argc, char **argv, struct disk_args *a, int saving,
@@ -45,17 +46,18 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 		{"quiet", no_argument, NULL, 'q'},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"help", no_argument, NULL, 'h'},
+		CLI_NET_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cc_error err;
 	char *end;
-	int c;
+	int c, r;
 
 	memset(a, 0, sizeof(*a));
 	a->repo = DEFAULT_REPO;
 	a->comp.codec = CC_CODEC_ZSTD;
 	a->pm = CLI_PROGRESS_AUTO;
-	while ((c = getopt_long(argc, argv, "r:z:j:i:bfqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:z:j:i:bfqh" CLI_NET_SHORTOPTS, lo, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			a->repo = optarg;
@@ -108,19 +110,11 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 			usage(stdout);
 			exit(0);
 		default:
-			return -1;
+			if ((r = cli_net_option(c, optarg, &a->net)) <= 0)
+				return -1;
+			break;
 		}
 	}
-	return 0;
-}
-
-static int open_repo(const char *location, struct cc_repo **r)
-{
-	struct cc_error err;
-	int ret = cc_repo_open(location, r, &err);
-
-	if (ret < 0)
-		return cli_report_error(&err, ret);
 	return 0;
 }
 
@@ -166,7 +160,6 @@ static void save_usage(FILE *f)
 		     "       clonecast saveparts [OPTIONS] IMAGE PART...\n"
 		     "Save disks (partition table, boot code, every partition) or partitions\n"
 		     "into the image directory IMAGE of a repository (Clonezilla's layout).\n"
-		     "  -r, --repo DIR          repository (default /home/partimag)\n"
 		     "  -z, --compress ALGO[:LEVEL]  zstd (default), gzip, none\n"
 		     "  -j, --threads N         compression threads\n"
 		     "  -i, --split MB          split image files every MB million bytes\n"
@@ -174,6 +167,7 @@ static void save_usage(FILE *f)
 		     "  -f, --force             save dirty or hibernated filesystems anyway\n"
 		     "      --overwrite         replace an existing image of that name\n"
 		     "  -q, --quiet             no progress\n"));
+	fputs(_(CLI_NET_USAGE), f);
 }
 
 static int do_save(int argc, char **argv, int whole)
@@ -192,7 +186,7 @@ static int do_save(int argc, char **argv, int whole)
 		free(cmdline);
 		return 2;
 	}
-	if (open_repo(a.repo, &repo)) {
+	if (cli_repo_open(a.repo, &a.net, a.batch, &repo)) {
 		free(cmdline);
 		return 1;
 	}
@@ -287,11 +281,11 @@ static void restore_usage(FILE *f)
 	fprintf(f, _("Usage: clonecast restoredisk  [OPTIONS] IMAGE DISK...\n"
 		     "       clonecast restoreparts [OPTIONS] IMAGE PART...\n"
 		     "Restore an image directory (ours or Clonezilla's) onto disks or partitions.\n"
-		     "  -r, --repo DIR          repository (default /home/partimag)\n"
 		     "  -b, --batch             do not ask for confirmation\n"
 		     "      --grow              enlarge the last partition and its filesystem\n"
 		     "                          to fill a larger disk\n"
 		     "  -q, --quiet             no progress\n"));
+	fputs(_(CLI_NET_USAGE), f);
 }
 
 static int do_restore(int argc, char **argv, int whole)
@@ -308,7 +302,7 @@ static int do_restore(int argc, char **argv, int whole)
 		restore_usage(stderr);
 		return 2;
 	}
-	if (open_repo(a.repo, &repo))
+	if (cli_repo_open(a.repo, &a.net, a.batch, &repo))
 		return 1;
 	resolve_devices(argv + optind + 1, argc - optind - 1);
 	if (confirm_restore(&a, argv + optind + 1, argc - optind - 1, argv[optind]) < 0) {
@@ -345,7 +339,8 @@ int cmd_restoreparts(int argc, char **argv)
 }
 
 /* check -r REPO IMAGE (an image directory). */
-int cmd_check_imgdir(const char *repo_dir, const char *image, enum cli_progress_mode pm)
+int cmd_check_imgdir(const char *repo_dir, const struct cli_net_opts *net, int batch,
+		     const char *image, enum cli_progress_mode pm)
 {
 	struct cc_repo *repo = NULL;
 	struct cc_events ev;
@@ -353,7 +348,7 @@ int cmd_check_imgdir(const char *repo_dir, const char *image, enum cli_progress_
 	struct cc_error err;
 	int ret;
 
-	if (open_repo(repo_dir, &repo))
+	if (cli_repo_open(repo_dir, net, batch, &repo))
 		return 1;
 	cc_error_clear(&err);
 	cli_events_init(&ev, &rr, pm, _("checking"));
@@ -368,7 +363,9 @@ int cmd_check_imgdir(const char *repo_dir, const char *image, enum cli_progress_
 
 static void list_usage(FILE *f)
 {
-	fprintf(f, _("Usage: clonecast list [-r REPO]\n"));
+	fprintf(f, _("Usage: clonecast list [-r REPO] [-b]\n"
+		     "List the complete images of a repository: name, date, size, disks.\n"));
+	fputs(_(CLI_NET_USAGE), f);
 }
 
 int cmd_list(int argc, char **argv)
@@ -384,7 +381,7 @@ int cmd_list(int argc, char **argv)
 		list_usage(stderr);
 		return 2;
 	}
-	if (open_repo(a.repo, &repo))
+	if (cli_repo_open(a.repo, &a.net, a.batch, &repo))
 		return 1;
 	ret = cc_imgdir_list(repo, &v, &n, &err);
 	cc_repo_close(repo);

@@ -287,9 +287,13 @@ static int restore_or_check(int argc, char **argv, int check_only)
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"raw", no_argument, NULL, OPT_RAW},
 		{"repo", required_argument, NULL, 'r'},
+		{"batch", no_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_NET_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_net_opts net = {0};
+	int batch = 0;
 	enum cli_progress_mode pm = CLI_PROGRESS_AUTO;
 	unsigned flags = check_only ? CC_RESTORE_CHECK_ONLY : 0;
 	const char *repo = NULL;
@@ -301,7 +305,8 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	struct cc_istream *in = NULL;
 	const char *usage_text = check_only
 		? _("Usage: clonecast check [-q] [--raw] INPUT|-\n"
-		    "       clonecast check [-q] -r REPO IMAGE   (an image directory)\n"
+		    "       clonecast check [-q] [-b] -r REPO IMAGE   (an image directory;\n"
+		    "          the network options are those of savedisk)\n"
 		    "Verify every checksum of an image; writes nothing. Exit status 0 only if\n"
 		    "the whole image is good.\n")
 		: _("Usage: clonecast restore-part [-q] [--raw] INPUT|- TARGET\n"
@@ -312,13 +317,16 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	int c, ret;
 
 	cc_error_clear(&err);
-	while ((c = getopt_long(argc, argv, check_only ? "qr:h" : "qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, check_only ? "qr:bh" CLI_NET_SHORTOPTS : "qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			pm = CLI_PROGRESS_NONE;
 			break;
 		case 'r':
 			repo = optarg;
+			break;
+		case 'b':
+			batch = 1;
 			break;
 		case OPT_PROGRESS:
 			if (cli_parse_progress(optarg, &pm) < 0)
@@ -331,6 +339,8 @@ static int restore_or_check(int argc, char **argv, int check_only)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
+			if (check_only && cli_net_option(c, optarg, &net) > 0)
+				break;
 			fputs(usage_text, stderr);
 			return 2;
 		}
@@ -341,7 +351,7 @@ static int restore_or_check(int argc, char **argv, int check_only)
 	}
 	/* check of an image directory: -r REPO IMAGE, or the directory's path */
 	if (check_only && repo)
-		return cmd_check_imgdir(repo, argv[optind], pm);
+		return cmd_check_imgdir(repo, &net, batch, argv[optind], pm);
 	if (check_only && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
 		char dir[PATH_MAX], *slash;
 
@@ -350,9 +360,9 @@ static int restore_or_check(int argc, char **argv, int check_only)
 			dir[strlen(dir) - 1] = '\0';
 		slash = strrchr(dir, '/');
 		if (!slash)
-			return cmd_check_imgdir(".", dir, pm);
+			return cmd_check_imgdir(".", NULL, 1, dir, pm);
 		*slash = '\0';
-		return cmd_check_imgdir(slash == dir ? "/" : dir, slash + 1, pm);
+		return cmd_check_imgdir(slash == dir ? "/" : dir, NULL, 1, slash + 1, pm);
 	}
 	if ((ret = open_input(argv[optind], &in, &err)) < 0)
 		return cli_report_error(&err, ret);

@@ -1,33 +1,89 @@
 /* repo.c - opening a repository and whole-file helpers; see repo.h. */
 #include "repo.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "i18n.h"
 
-#define FILE_SCHEME "file://"
-
 int cc_repo_open(const char *location, struct cc_repo **out, struct cc_error *err)
 {
-	const char *path = location;
+	return cc_repo_open_auth(location, NULL, out, err);
+}
+
+int cc_repo_open_auth(const char *location, const struct cc_repo_auth *auth,
+		      struct cc_repo **out, struct cc_error *err)
+{
+	static const struct cc_repo_auth none;
+	struct cc_repo_url u;
+	int ret;
 
 	*out = NULL;
-	if (!location || !*location)
+	if ((ret = cc_repo_url_parse(location, &u, err)) < 0)
+		return ret;
+	if (!auth)
+		auth = &none;
+	if (!strcmp(u.scheme, "ssh"))
+		return cc_repo_sftp_open(&u, location, auth, out, err);
+	if (!strcmp(u.scheme, "smb"))
+		return cc_repo_smb_open(&u, location, auth, out, err);
+	return cc_repo_local_open(u.path, location, out, err);
+}
+
+int cc_repo_check_path(const struct cc_repo *r, const char *path, int root_ok,
+		       struct cc_error *err)
+{
+	const char *p;
+
+	if (!path)
+		return cc_fail(err, CC_E_BAD_ARGS, 0, _("no path given in repository %s"),
+			       r->location);
+	if (path[0] == '/')
 		return cc_fail(err, CC_E_BAD_ARGS, 0,
-			       _("no image repository given: name a local directory"));
-	if (!strncmp(location, FILE_SCHEME, strlen(FILE_SCHEME)))
-		path = location + strlen(FILE_SCHEME);
-	else if (strstr(location, "://"))
-		return cc_fail(err, CC_E_UNSUPPORTED, 0,
-			       _("image repository %s: only local directories (a path or file://) "
-				 "are supported"),
-			       location);
-	if (!*path)
+			       _("path %s is absolute: paths in repository %s are relative to it"),
+			       path, r->location);
+	for (p = path; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return cc_fail(err, CC_E_BAD_ARGS, 0,
+				       _("path %s leaves repository %s (it has a \"..\" "
+					 "component)"),
+				       path, r->location);
+		p += n;
+		p += strspn(p, "/");
+	}
+	if ((!*path || !strcmp(path, ".")) && !root_ok)
 		return cc_fail(err, CC_E_BAD_ARGS, 0,
-			       _("image repository %s: no directory after file://"), location);
-	return cc_repo_local_open(path, location, out, err);
+			       _("this needs a path inside repository %s, not its root"),
+			       r->location);
+	return 0;
+}
+
+int cc_repo_errno_code(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENODEV: /* a share that does not exist */
+		return CC_E_NOTFOUND;
+	case EEXIST:
+	case ENOTEMPTY:
+		return CC_E_EXISTS;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return CC_E_PERM;
+	case ENOSPC:
+	case EDQUOT:
+		return CC_E_NOSPACE;
+	case ENOMEM:
+		return CC_E_NOMEM;
+	default:
+		return CC_E_IO;
+	}
 }
 
 void cc_repo_close(struct cc_repo *r)

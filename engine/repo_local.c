@@ -31,29 +31,6 @@ static int root_fd(struct cc_repo *r)
 	return ((struct local *)r->priv)->root;
 }
 
-static int errno_code(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return CC_E_NOTFOUND;
-	case EEXIST:
-	case ENOTEMPTY:
-		return CC_E_EXISTS;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return CC_E_PERM;
-	case ENOSPC:
-	case EDQUOT:
-		return CC_E_NOSPACE;
-	case ENOMEM:
-		return CC_E_NOMEM;
-	default:
-		return CC_E_IO;
-	}
-}
-
 /*
  * A path relative to the root, without ".." components.  "" and "." name
  * the root itself, allowed only where root_ok.  *rel is what to pass to
@@ -62,35 +39,11 @@ static int errno_code(int e)
 static int check_path(struct cc_repo *r, const char *path, int root_ok, const char **rel,
 		      struct cc_error *err)
 {
-	const char *p;
+	int ret = cc_repo_check_path(r, path, root_ok, err);
 
-	if (!path)
-		return cc_fail(err, CC_E_BAD_ARGS, 0, _("no path given in repository %s"),
-			       r->location);
-	if (path[0] == '/')
-		return cc_fail(err, CC_E_BAD_ARGS, 0,
-			       _("path %s is absolute: paths in repository %s are relative to it"),
-			       path, r->location);
-	for (p = path; *p;) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return cc_fail(err, CC_E_BAD_ARGS, 0,
-				       _("path %s leaves repository %s (it has a \"..\" "
-					 "component)"),
-				       path, r->location);
-		p += n;
-		p += strspn(p, "/");
-	}
-	if (!*path || !strcmp(path, ".")) {
-		if (!root_ok)
-			return cc_fail(err, CC_E_BAD_ARGS, 0,
-				       _("this needs a path inside repository %s, not its root"),
-				       r->location);
-		*rel = ".";
-		return 0;
-	}
-	*rel = path;
+	if (ret < 0)
+		return ret;
+	*rel = !*path || !strcmp(path, ".") ? "." : path;
 	return 0;
 }
 
@@ -149,7 +102,7 @@ static int local_mkdir(struct cc_repo *r, const char *path, struct cc_error *err
 		if (e == EEXIST)
 			return cc_fail(err, CC_E_EXISTS, 0, _("%s/%s already exists"), r->location,
 				       path);
-		return cc_fail(err, errno_code(e), e, _("cannot create directory %s/%s"),
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot create directory %s/%s"),
 			       r->location, path);
 	}
 	return 0;
@@ -172,7 +125,7 @@ static int local_open_write(struct cc_repo *r, const char *path, struct cc_ostre
 			return cc_fail(err, CC_E_EXISTS, 0,
 				       _("%s/%s already exists: it is not overwritten"),
 				       r->location, path);
-		return cc_fail(err, errno_code(e), e, _("cannot create %s/%s"), r->location, path);
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot create %s/%s"), r->location, path);
 	}
 	if (!(name = full_name(r, path))) {
 		close(fd);
@@ -202,7 +155,7 @@ static int local_open_read(struct cc_repo *r, const char *path, struct cc_istrea
 		if (e == ENOENT)
 			return cc_fail(err, CC_E_NOTFOUND, 0, _("%s/%s does not exist"),
 				       r->location, path);
-		return cc_fail(err, errno_code(e), e, _("cannot open %s/%s"), r->location, path);
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot open %s/%s"), r->location, path);
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
@@ -266,13 +219,13 @@ static int local_rename(struct cc_repo *r, const char *from, const char *to, str
 		if (e == EEXIST)
 			return exists_fail(r, from, to, err);
 		if (e != EINVAL && e != ENOSYS && e != ENOTSUP && e != EOPNOTSUPP)
-			return cc_fail(err, errno_code(e), e, _("cannot rename %s/%s to %s"),
+			return cc_fail(err, cc_repo_errno_code(e), e, _("cannot rename %s/%s to %s"),
 				       r->location, from, to);
 		if (rename_fallback(r, rf, rt) < 0) {
 			e = errno;
 			if (e == EEXIST)
 				return exists_fail(r, from, to, err);
-			return cc_fail(err, errno_code(e), e, _("cannot rename %s/%s to %s"),
+			return cc_fail(err, cc_repo_errno_code(e), e, _("cannot rename %s/%s to %s"),
 				       r->location, from, to);
 		}
 	}
@@ -299,7 +252,7 @@ static int rm_tree(struct cc_repo *r, int dfd, const char *name, const char *sho
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return cc_fail(err, errno_code(e), e, _("cannot remove %s/%s"), r->location, shown);
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot remove %s/%s"), r->location, shown);
 	}
 	while (!ret && (errno = 0, de = readdir(d))) {
 		struct stat st;
@@ -314,7 +267,7 @@ static int rm_tree(struct cc_repo *r, int dfd, const char *name, const char *sho
 		if (is_dir)
 			ret = rm_tree(r, fd, de->d_name, shown, depth + 1, err);
 		else if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
-			ret = cc_fail(err, errno_code(errno), errno,
+			ret = cc_fail(err, cc_repo_errno_code(errno), errno,
 				      _("cannot remove %s from %s/%s"), de->d_name, r->location,
 				      shown);
 	}
@@ -323,7 +276,7 @@ static int rm_tree(struct cc_repo *r, int dfd, const char *name, const char *sho
 			      shown);
 	closedir(d);
 	if (!ret && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		ret = cc_fail(err, errno_code(errno), errno, _("cannot remove %s/%s"), r->location,
+		ret = cc_fail(err, cc_repo_errno_code(errno), errno, _("cannot remove %s/%s"), r->location,
 			      shown);
 	return ret;
 }
@@ -379,18 +332,18 @@ static int local_remove(struct cc_repo *r, const char *path, struct cc_error *er
 		if (e == ENOENT)
 			return cc_fail(err, CC_E_NOTFOUND, 0, _("%s/%s does not exist"),
 				       r->location, path);
-		return cc_fail(err, errno_code(e), e, _("cannot remove %s/%s"), r->location, path);
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot remove %s/%s"), r->location, path);
 	}
 	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		int e = errno;
 		ret = e == ENOENT ? cc_fail(err, CC_E_NOTFOUND, 0, _("%s/%s does not exist"),
 					    r->location, path)
-				  : cc_fail(err, errno_code(e), e, _("cannot remove %s/%s"),
+				  : cc_fail(err, cc_repo_errno_code(e), e, _("cannot remove %s/%s"),
 					    r->location, path);
 	} else if (S_ISDIR(st.st_mode)) {
 		ret = rm_tree(r, pfd, leaf, path, 0, err);
 	} else if (unlinkat(pfd, leaf, 0) < 0) {
-		ret = cc_fail(err, errno_code(errno), errno, _("cannot remove %s/%s"), r->location,
+		ret = cc_fail(err, cc_repo_errno_code(errno), errno, _("cannot remove %s/%s"), r->location,
 			      path);
 	}
 	close(pfd);
@@ -425,7 +378,7 @@ static int local_list(struct cc_repo *r, const char *dir,
 		if (e == ENOENT)
 			return cc_fail(err, CC_E_NOTFOUND, 0, _("%s/%s does not exist"),
 				       r->location, dir);
-		return cc_fail(err, errno_code(e), e, _("cannot list %s/%s"), r->location, dir);
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot list %s/%s"), r->location, dir);
 	}
 	while (ret >= 0 && (errno = 0, de = readdir(d))) {
 		struct cc_repo_entry e;
@@ -459,7 +412,7 @@ static int local_stat(struct cc_repo *r, const char *path, struct cc_repo_entry 
 		if (en == ENOENT || en == ENOTDIR)
 			return cc_fail(err, CC_E_NOTFOUND, 0, _("%s/%s does not exist"),
 				       r->location, path);
-		return cc_fail(err, errno_code(en), en, _("cannot look at %s/%s"), r->location,
+		return cc_fail(err, cc_repo_errno_code(en), en, _("cannot look at %s/%s"), r->location,
 			       path);
 	}
 	fill_entry(e, path, &st);
@@ -522,7 +475,7 @@ int cc_repo_local_open(const char *path, const char *location, struct cc_repo **
 				       _("image repository %s is not a directory: give the "
 					 "directory that holds the images"),
 				       location);
-		return cc_fail(err, errno_code(e), e, _("cannot open image repository %s"),
+		return cc_fail(err, cc_repo_errno_code(e), e, _("cannot open image repository %s"),
 			       location);
 	}
 	r = calloc(1, sizeof(*r));

@@ -8,7 +8,7 @@ PKGS=(
 	# build
 	build-essential pkg-config gettext clang libclang-rt-14-dev
 	ntfs-3g-dev libext2fs-dev comerr-dev libzstd-dev zlib1g-dev libdeflate-dev libisal-dev
-	libxxhash-dev liblz4-dev libbz2-dev liblzma-dev libssl-dev
+	libxxhash-dev liblz4-dev libbz2-dev liblzma-dev libssl-dev libssh-dev libsmbclient-dev
 	# filesystems and their tools (mkntfs ntfs-3g ntfsfix ntfsinfo ntfscat ntfsclone; mkfs.ext4
 	# e2fsck dumpe2fs; mkfs.vfat fsck.fat; mcopy mdeltree mdir; fusermount)
 	ntfs-3g e2fsprogs dosfstools mtools fuse3
@@ -21,6 +21,9 @@ PKGS=(
 	# the test scripts: python3 (generator), openssl (its PRNG), /usr/bin/time, mount/losetup/
 	# mountpoint/flock, cmp, od/truncate/stat/sha256sum, awk, sed, grep
 	python3 openssl time mount util-linux diffutils coreutils mawk sed grep locales
+	# network repositories: a real sshd and smbd on 127.0.0.1 (tests/lib/sshd.sh, smbd.sh), the
+	# clients the benchmark compares with, script(1) for prompts on a terminal, ip netns
+	openssh-server openssh-client sshpass samba smbclient bsdutils iproute2 procps
 )
 
 missing=()

@@ -100,7 +100,8 @@ EOF
 )
 M_CHECK_USAGE=$(cat <<'EOF'
 Usage: clonecast check [-q] [--raw] INPUT|-
-       clonecast check [-q] -r REPO IMAGE   (an image directory)
+       clonecast check [-q] [-b] -r REPO IMAGE   (an image directory;
+          the network options are those of savedisk)
 Verify every checksum of an image; writes nothing. Exit status 0 only if
 the whole image is good.
 EOF

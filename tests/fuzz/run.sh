@@ -11,15 +11,16 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-120}
 [ $# -gt 0 ] && shift
+[[ "$SECS" =~ ^[0-9]+$ ]] || { echo "run.sh: SECONDS must be a number, not '$SECS' (run.sh [SECONDS [TARGET...]])" >&2; exit 2; }
 OUT=$TOP/build/fuzz
 CC=${FUZZ_CC:-clang}
 cd "$TOP"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS="-g -O1 $SAN -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iengine -I/usr/include/ntfs-3g"
+CFLAGS="-g -O1 $SAN -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iengine -I/usr/include/ntfs-3g -I/usr/include/samba-4.0"
 CFLAGS="$CFLAGS -DLOCALEDIR=\"/nonexistent\""
 # The libraries come from the Makefile (make fuzz passes LIBS); this default is for direct runs.
-LIBS=${LIBS:-"-lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread"}
+LIBS=${LIBS:-"-lssh -lsmbclient -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread"}
 # libFuzzer's defaults, spelled out: a leak is a finding.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}

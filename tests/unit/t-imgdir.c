@@ -194,8 +194,8 @@ static void test_repo_open(void)
 	is_int(ret, -CC_E_NOTFOUND, "repo_open: a file -> NOTFOUND");
 	ok(strstr(err.detail, "not a directory") != NULL, "  message says so: %s", err.detail);
 	unlink(pathf("%s/afile", tmpdir));
-	is_int(cc_repo_open("ssh://host/x", &r, &err), -CC_E_UNSUPPORTED,
-	       "repo_open: ssh:// -> UNSUPPORTED (for now)");
+	is_int(cc_repo_open("ftp://host/x", &r, &err), -CC_E_UNSUPPORTED,
+	       "repo_open: ftp:// -> UNSUPPORTED");
 	is_int(cc_repo_open("", &r, &err), -CC_E_BAD_ARGS, "repo_open: empty -> BAD_ARGS");
 	ret = cc_repo_open(pathf("file://%s", tmpdir), &r, &err);
 	is_int(ret, 0, "repo_open: file:// prefix");
