@@ -21,6 +21,7 @@ KH=$D/known_hosts
 NET=(--known-hosts "$KH" --timeout 5)
 export CLONECAST_PASSWORD="$PW"
 FP=$(ssh-keygen -lf "$SSHD_HOSTKEY_PUB" | awk '{print $2}')
+FP_RE=$(printf '%s' "$FP" | sed 's/[][\\.*^$+?(){}|/]/\\&/g') # base64 has '+' and '/'
 
 src=$D/src.img
 diskimg_make "$src" mbr 41 >/dev/null 2>&1; ok $? "made a filled MBR disk image"
@@ -29,7 +30,7 @@ src_sum=$(sha256sum <"$src")
 
 # --- host keys --------------------------------------------------------------------------
 check_fails "unknown host key, batch, no --accept-new-host-key: refused with its fingerprint" \
-	"not known yet.*$FP" "$CC" savedisk -q -b -r "$URL" "${NET[@]}" img1 "$src"
+	"not known yet.*$FP_RE" "$CC" savedisk -q -b -r "$URL" "${NET[@]}" img1 "$src"
 ok $([ ! -e "$KH" ] && [ -z "$(ls -A "$H/images")" ] && echo 0 || echo 1) \
 	"  nothing recorded, nothing written"
 check "--accept-new-host-key: savedisk over SSH" \
@@ -76,7 +77,7 @@ tty_run() { # LINE1 LINE2 -- CMD...: run CMD on a pseudo-terminal, typing each l
 }
 rm -f "$D/kh2"
 out=$(tty_run no -- env -u CLONECAST_PASSWORD "$CC" list -r "$URL" --known-hosts "$D/kh2")
-ok $(printf '%s' "$out" | grep -q "$FP" && [ ! -s "$D/kh2" ] && echo 0 || echo 1) \
+ok $(printf '%s' "$out" | grep -qF "$FP" && [ ! -s "$D/kh2" ] && echo 0 || echo 1) \
 	"unknown host key on a terminal: fingerprint shown; 'no' refuses, records nothing"
 out=$(tty_run yes "$PW" -- env -u CLONECAST_PASSWORD "$CC" list -r "$URL" --known-hosts "$D/kh2")
 ok $(printf '%s' "$out" | grep -q '^img1 ' && [ -s "$D/kh2" ] && echo 0 || echo 1) \
