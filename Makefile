@@ -18,17 +18,18 @@ endif
 CPPFLAGS += -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_GNU_SOURCE -Iengine -I/usr/include/ntfs-3g -I/usr/include/samba-4.0 \
             -DLOCALEDIR='"$(LOCALEDIR)"'
 LOCALEDIR ?= $(abspath $(O))/locale
-LIBS      = -lssh -lsmbclient -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread
+LIBS      = -lncursesw -lssh -lsmbclient -lntfs-3g -lext2fs -lcom_err -lzstd -lisal -lz -lxxhash -llz4 -lbz2 -llzma -lcrypto -lpthread
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
+TUI_SRC    := $(sort $(wildcard tui/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/t-*.c))
 TESTLIB    := tests/lib/tap.c
-HEADERS    := $(wildcard engine/*.h engine/*.def cli/*.h tests/lib/*.h)
+HEADERS    := $(wildcard engine/*.h engine/*.def cli/*.h tui/*.h tests/lib/*.h)
 
 ENGINE_OBJ  = $(ENGINE_SRC:%.c=$(O)/%.o)
-CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o)
+CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o) $(TUI_SRC:%.c=$(O)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 .PHONY: pot update-po all check check-deps unit integration check-asan bench bench-repo fuzz demo clean po-check lint
@@ -102,7 +103,7 @@ $(O)/locale/%/LC_MESSAGES/clonecast.mo: translations/%.po
 	msgfmt -c --check-format -o $@ $<
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ -kQ_:1,2 -c"TRANSLATORS:" --package-name=clonecast \
-	    -o translations/clonecast.pot $(ENGINE_SRC) $(CLI_SRC) $(wildcard engine/*.def cli/*.h)
+	    -o translations/clonecast.pot $(ENGINE_SRC) $(CLI_SRC) $(TUI_SRC) $(wildcard engine/*.def cli/*.h)
 update-po: pot
 	@for po in $(POFILES); do msgmerge -q -U --backup=none $$po translations/clonecast.pot; done
 
@@ -113,9 +114,10 @@ bench: clonecast
 bench-repo: clonecast $(HELPER_BIN)
 	CLONECAST=$(abspath clonecast) REPO_TOOL=$(abspath $(O)/tests/helpers/repo-tool) tests/bench/repo.sh
 
+# The wizard on a generated demo disk and a local repository folder (build/demo).
 demo: check-deps
 	$(MAKE) all
-	tests/demo.sh
+	./clonecast --demo --demo-dir $(abspath $(O))/demo
 
 FUZZ_SECONDS ?= 120
 fuzz:

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "../tui/wizard.h"
 
 #ifndef CC_VERSION
 #define CC_VERSION "0.1.0"
@@ -12,7 +13,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, _("Usage: clonecast COMMAND [OPTIONS] ARGS\n"
+	fprintf(f, _("Usage: clonecast [--lang LL] [--demo]   the wizard (a text screen, step by step)\n"
+		     "       clonecast COMMAND [OPTIONS] ARGS   one job, for scripts and batch work\n"
 		     "\n"
 		     "Partitions:\n"
 		     "  save-part [-z zstd|gzip|none[:LEVEL]] [-j THREADS] SOURCE OUTPUT|-\n"
@@ -55,11 +57,11 @@ int main(int argc, char **argv)
 	bindtextdomain(CC_TEXTDOMAIN, LOCALEDIR);
 	bind_textdomain_codeset(CC_TEXTDOMAIN, "UTF-8");
 	cli_catch_signals();
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	/* no command: the wizard */
+	if (argc < 2 || !strncmp(argv[1], "--demo", 6) || !strncmp(argv[1], "--lang", 6))
+		return tui_main(argc, argv);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help") ||
+	    !strcmp(argv[1], "--help-commands")) {
 		usage(stdout);
 		return 0;
 	}

@@ -200,9 +200,10 @@ static int save_one(struct save_ctx *c, struct save_part *p, unsigned idx, struc
 	so.checksum_mode = -1;
 	c->tracker.p.part_index = idx + 1;
 	c->tracker.p.part_count = c->nparts;
+	c->tracker.p.part_name = p->name;
+	c->tracker.p.part_fs = p->fs_type;
 	c->tracker.p.bytes_total -= p->used_bytes; /* cc_save_part adds it again */
 	ret = cc_save_part(&so, sink, c->ev, &c->tracker, &res, err);
-	c->tracker.p.part_name = p->name;
 	if (ret < 0) {
 		char detail[sizeof(err->detail)];
 		snprintf(detail, sizeof(detail), "%s", err->detail);
@@ -412,8 +413,9 @@ int cc_check_imgdir(struct cc_repo *repo, const char *image, const struct cc_eve
 			break;
 		t.p.part_index = i + 1;
 		t.p.part_count = d->nparts;
-		ret = cc_restore_part(in, NULL, flags, ev, &t, NULL, err);
 		t.p.part_name = p->name;
+		t.p.part_fs = p->fs;
+		ret = cc_restore_part(in, NULL, flags, ev, &t, NULL, err);
 		if (ret < 0) {
 			char detail[sizeof(err->detail)];
 			snprintf(detail, sizeof(detail), "%s", err->detail);
@@ -545,8 +547,9 @@ static int restore_part_to(struct cc_repo *repo, const struct cc_imgdir *d,
 		return ret;
 	t->p.part_index = idx + 1;
 	t->p.part_count = d->nparts;
-	ret = cc_restore_part(in, dev, flags, ev, t, NULL, err);
 	t->p.part_name = p->name;
+	t->p.part_fs = p->fs;
+	ret = cc_restore_part(in, dev, flags, ev, t, NULL, err);
 	if (ret < 0) {
 		char detail[sizeof(err->detail)];
 		snprintf(detail, sizeof(detail), "%s", err->detail);

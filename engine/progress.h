@@ -26,7 +26,8 @@ enum cc_level { CC_LOG_DEBUG, CC_LOG_INFO, CC_LOG_WARN, CC_LOG_ERROR };
 struct cc_progress {
 	enum cc_phase phase;
 	unsigned part_index, part_count; /* 1-based; 1 of 1 for a single partition */
-	const char *part_name;
+	const char *part_name; /* "sda1" (a disk job), or the device/file */
+	const char *part_fs;   /* "ntfs", "ext4" ... in a disk job; NULL if unknown */
 	uint64_t bytes_done;   /* used data read (save) or written (restore) */
 	uint64_t bytes_total;  /* used data in all */
 	uint64_t bytes_stored; /* compressed bytes in the image so far */

@@ -223,9 +223,9 @@ int cc_restore_part(struct cc_istream *src, const char *target, unsigned flags,
 	if (!tracker) {
 		cc_tracker_init(&own, ev, 0);
 		tracker = &own;
+		tracker->p.part_name = target; /* a disk job names its partitions itself */
 	}
 	tracker->p.phase = CC_PHASE_PROBE;
-	tracker->p.part_name = target;
 	if ((ret = open_image(src, &img, &res->codec, err)) < 0)
 		goto out;
 	ii = cc_image_get_info(img);

@@ -223,9 +223,9 @@ int cc_save_part(const struct cc_save_opts *o, struct cc_ostream *sink,
 	if (!tracker) {
 		cc_tracker_init(&own, ev, 0);
 		tracker = &own;
+		tracker->p.part_name = o->source; /* a disk job names its partitions itself */
 	}
 	tracker->p.phase = CC_PHASE_PROBE;
-	tracker->p.part_name = o->source;
 	if (!(o->fs_flags & CC_FS_FORCE) &&
 	    (ret = cc_check_unmounted(o->source, CC_MOUNT_FOR_READ, err)) < 0)
 		goto out;

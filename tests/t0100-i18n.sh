@@ -77,7 +77,8 @@ localedir=$(strings -a "$CC" 2>/dev/null | grep -m1 -E '^/.*/locale$')
 M_COMP="unknown compression '%s' (use zstd, zstd:LEVEL, gzip, gzip:LEVEL or none)"
 M_OPEN="cannot open '%s'"
 M_USAGE=$(cat <<'EOF'
-Usage: clonecast COMMAND [OPTIONS] ARGS
+Usage: clonecast [--lang LL] [--demo]   the wizard (a text screen, step by step)
+       clonecast COMMAND [OPTIONS] ARGS   one job, for scripts and batch work
 
 Partitions:
   save-part [-z zstd|gzip|none[:LEVEL]] [-j THREADS] SOURCE OUTPUT|-

@@ -1,0 +1,115 @@
+/*
+ * wizard.h - the wizard's state and its screens (tui/step_*.c).
+ *
+ * wizard.c walks a table of steps; each step shows its screen(s), stores
+ * what the operator chose in struct wiz and returns where to go: on, back
+ * (to the previous step that was shown), or cancel.  A step that does not
+ * apply (network set-up for a local repository) returns STEP_SKIP, and Back
+ * passes over it too.
+ */
+#ifndef CC_WIZARD_H
+#define CC_WIZARD_H
+
+#include <stdint.h>
+
+#include "compress.h"
+#include "repo.h"
+#include "sysinfo.h"
+
+enum step_result { STEP_NEXT, STEP_BACK, STEP_CANCEL, STEP_SKIP, STEP_RESTART, STEP_QUIT };
+
+enum wiz_action {
+	ACT_SAVEDISK,
+	ACT_SAVEPARTS,
+	ACT_RESTOREDISK,
+	ACT_RESTOREPARTS,
+	ACT_CHECK,
+	ACT_SHELL,
+	ACT_REBOOT,
+	ACT_POWEROFF,
+};
+
+enum wiz_repo_kind { REPO_MOUNTED, REPO_LOCAL_PART, REPO_SSH, REPO_SMB };
+
+struct wiz {
+	/* how we run */
+	int demo;	      /* --demo: the disks are the demo's files */
+	char demo_dir[400];
+	int live;	      /* on the live medium: reboot/power off allowed */
+	int lang_fixed;	      /* --lang given: the language screen is skipped */
+	char lang[8];	      /* "en", "de", "fr", "es" */
+
+	enum wiz_action action;
+
+	/* repository */
+	enum wiz_repo_kind repo_kind;
+	char repo_dir[512];   /* REPO_MOUNTED: the folder; REPO_LOCAL_PART: mount point */
+	char local_part[96];  /* REPO_LOCAL_PART: the partition mounted */
+	char host[256], port[8], user[128], dir[512];
+	char share[256], domain[128], smb_proto[8]; /* "auto", "2", "3" */
+	char password[256];
+	char repo_url[1200];  /* what cc_repo_open gets (no password) */
+	struct cc_repo *repo; /* open once the repository step succeeded */
+
+	/* network */
+	int net_done;	      /* set up (or kept) once */
+	char ifname[32];
+	char net_addr[64];    /* shown on the summary */
+	char dhcp_server[48]; /* offered as the default repository host */
+
+	/* disks and partitions */
+	struct cc_disk_info *disks;
+	unsigned ndisks;
+	int disk;			/* index into disks */
+	int part_on[CC_MAX_PARTS_INFO]; /* partition modes: checked */
+
+	/* image */
+	char image[256];
+	char image_desc[256]; /* restore: "2026-11-25 10:00, 1.2 GB, sda" */
+
+	/* compression (save) */
+	enum cc_codec codec;
+	int level;	  /* 0: default */
+	unsigned threads; /* 0: all cores */
+	unsigned split_mb;
+	int check_after;
+
+	/* the result of the last job, for the result screen */
+	int job_ret;
+	char job_error[600];
+	uint64_t job_ms, job_bytes, job_stored;
+};
+
+/* Steps (each returns an enum step_result). */
+int step_language(struct wiz *w);
+int step_action(struct wiz *w);
+int step_repo_kind(struct wiz *w);
+int step_network(struct wiz *w);
+int step_repo_details(struct wiz *w);
+int step_disk(struct wiz *w);
+int step_image(struct wiz *w);
+int step_compression(struct wiz *w);
+int step_summary(struct wiz *w);
+int step_progress(struct wiz *w);
+int step_result(struct wiz *w);
+
+/* Helpers shared by the steps. */
+int wiz_is_save(const struct wiz *w);
+int wiz_is_restore(const struct wiz *w);
+int wiz_whole_disk(const struct wiz *w);
+/* Apply a language ("en", "de", ...): every later _() uses it. */
+void wiz_set_language(const char *ll);
+/* The language of the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) if
+ * we ship it, else "en". */
+const char *wiz_env_language(void);
+/* The equivalent command line, for the summary and Info-saved-by-cmd.txt. */
+void wiz_command_line(const struct wiz *w, char *buf, size_t len);
+/* Load the disks (the machine's, or the demo's files). */
+int wiz_load_disks(struct wiz *w);
+/* Close the repository (when the operator goes back to change it). */
+void wiz_close_repo(struct wiz *w);
+
+/* `clonecast` with no arguments, --demo, --lang LL. */
+int tui_main(int argc, char **argv);
+
+#endif
