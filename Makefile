@@ -37,8 +37,9 @@ UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 all: clonecast
 
+# copy and rename: a running ./clonecast (a wizard in another terminal) is not "busy"
 clonecast: $(O)/clonecast
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(O)/clonecast: $(CLI_OBJ) $(O)/libclonecast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(O)/libclonecast.a $(LIBS)

@@ -42,7 +42,8 @@
 #include "error.h"
 #include "i18n.h"
 
-#define SMB_IO_SIZE	      (1024 * 1024) /* libsmbclient is fastest with >= 1 MiB calls */
+#define SMB_READ_SIZE	      (1024 * 1024) /* reads: libsmbclient pipelines them itself */
+#define SMB_IO_SIZE	      (4 * 1024 * 1024) /* one request in flight: bigger calls, fewer waits (1 MiB: 0.83 s, 4 MiB: 0.68 s for 900 MB) */
 #define SMB_PORT	      445
 #define SMB_TIMEOUT_S	      20
 #define SMB_PASSWORD_TRIES    3
@@ -406,9 +407,9 @@ static ssize_t in_read(struct cc_istream *st, void *buf, size_t len)
 	ssize_t n;
 
 	if (in->pos == in->len) {
-		if (len >= SMB_IO_SIZE)
-			return in_get(st, buf, SMB_IO_SIZE);
-		if ((n = in_get(st, in->buf, SMB_IO_SIZE)) <= 0)
+		if (len >= SMB_READ_SIZE)
+			return in_get(st, buf, SMB_READ_SIZE);
+		if ((n = in_get(st, in->buf, SMB_READ_SIZE)) <= 0)
 			return n;
 		in->pos = 0;
 		in->len = (size_t)n;
@@ -530,7 +531,7 @@ static int smb_repo_open_read(struct cc_repo *r, const char *path, struct cc_ist
 	if (!f)
 		return smb_fail(s, err, e, _("cannot open %s/%s"), r->location, path);
 	in = calloc(1, sizeof(*in));
-	if (!in || !(in->buf = malloc(SMB_IO_SIZE)) || !(in->name = shown_name(r, path)) ||
+	if (!in || !(in->buf = malloc(SMB_READ_SIZE)) || !(in->name = shown_name(r, path)) ||
 	    !(*out = cc_istream_new(&smb_in_ops, in, NULL, err))) {
 		if (in) {
 			free(in->buf);

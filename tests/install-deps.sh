@@ -24,6 +24,9 @@ PKGS=(
 	# network repositories: a real sshd and smbd on 127.0.0.1 (tests/lib/sshd.sh, smbd.sh), the
 	# clients the benchmark compares with, script(1) for prompts on a terminal, ip netns
 	openssh-server openssh-client sshpass samba smbclient bsdutils iproute2 procps
+	# the wizard: ncursesw, tmux drives it in the tests, gettext(1) looks up the expected
+	# translations, groff checks the man page
+	libncurses-dev tmux gettext-base groff-base
 	# network set-up (engine/netcfg.c, t7300): the DHCP clients it runs (busybox udhcpc, ISC
 	# dhclient) and a DHCP server for the test (dnsmasq-base: the binary, no system service)
 	busybox isc-dhcp-client dnsmasq-base

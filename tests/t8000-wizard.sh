@@ -88,6 +88,15 @@ wiz
 tmux_wait "Language" 30; tmux_keys Down Enter
 tmux_wait "$de"; ok $? "Deutsch: the next screen is German ('$de')"
 tmux_keys Enter; tmux_wait "$(tr de 'Image repository')"; ok $? "  and the following ones"
+# an engine message in German too: a folder that does not exist
+tmux_keys Enter; tmux_wait "$(tr de 'The folder that holds the images (or will).' | cut -c1-20)"
+clear_field; tmux_keys -l /nonexistent; tmux_keys Enter
+msg=$(tr de "image repository %s does not exist: create the directory or give another one")
+tmux_wait "$(tr de 'Cannot use this repository')"
+word=$(sed 's/%s.*//; s/ *$//' <<<"$msg") # the words before the path
+[ -n "$word" ] || word=$(sed 's/.*%s *//' <<<"$msg" | awk '{print $1 " " $2}')
+ok $([ "$msg" != "image repository %s does not exist: create the directory or give another one" ] &&
+	grep -qF "$word" <<<"$TMUX_LAST" && echo 0 || echo 1) "  and the engine's messages ('$word ...')"
 tmux_stop
 wiz --lang fr
 tmux_wait "$(tr fr 'What to do')" 30; ok $? "--lang fr: French, and the language screen is skipped"
@@ -130,6 +139,9 @@ tmux_wait "Start again" 60; ok $(grep -q "Cancelled" <<<"$TMUX_LAST" && echo 0 |
 ok $([ ! -e "$DEMO/repo/cancelled" ] && [ ! -e "$DEMO/repo/cancelled.partial" ] && echo 0 || echo 1) \
 	"  no image left behind, not even a partial one"
 tmux_stop
+
+check "the man page clonecast(8) renders without warnings" \
+	sh -c "LC_ALL=C.UTF-8 groff -man -ww -z '$TOP/cli/clonecast.8' 2>&1 | grep . && exit 1 || exit 0"
 
 # --- command line ----------------------------------------------------------------------------
 out=$("$CC" --help); ok $(grep -q -- "--demo" <<<"$out" && grep -q "savedisk" <<<"$out" && echo 0 || echo 1) \

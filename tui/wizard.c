@@ -238,6 +238,7 @@ int tui_main(int argc, char **argv)
 		w.repo_kind = REPO_MOUNTED;
 		snprintf(w.repo_dir, sizeof(w.repo_dir), "%s/repo", w.demo_dir);
 	} else {
+		w.repo_kind = REPO_SSH; /* a lab: the images are on a server */
 		snprintf(w.repo_dir, sizeof(w.repo_dir), "/home/partimag");
 	}
 	ui_init();
