@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "dev.h"
 #include "disk_job.h"
+#include "filepart.h"
+#include "ptable.h"
 #include "fs.h"
 #include "i18n.h"
 #include "imgdir.h"
@@ -120,19 +122,41 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 
 /* "sda" means /dev/sda (as in Clonezilla), unless a file of that name is
  * in the current directory. */
-static void resolve_devices(char **devs, int n)
+static int resolve_devices(char **devs, int n, int readonly, const char **names)
 {
-	static char paths[64][300];
+	static char paths[64][300], pnames[64][64];
+	static struct cc_loop loops[64]; /* live until the process ends */
 	struct stat st;
 	int i;
 
 	for (i = 0; i < n && i < 64; i++) {
+		char file[4096];
+		unsigned num;
+
+		/* disk.img#2: partition 2 of an image file, through a loop window */
+		if (stat(devs[i], &st) < 0 && cc_is_file_part(devs[i], file, sizeof(file), &num)) {
+			struct cc_error err;
+			int ret = cc_file_part_attach(devs[i], readonly, &loops[i], &err);
+
+			if (ret < 0)
+				return cli_report_error(&err, ret);
+			devs[i] = loops[i].path;
+			if (names) { /* named as savedisk names the partitions of a file */
+				char disk[32];
+
+				cc_disk_name(file, 0, disk, sizeof(disk));
+				cc_part_name(disk, num, pnames[i], sizeof(pnames[i]));
+				names[i] = pnames[i];
+			}
+			continue;
+		}
 		if (strchr(devs[i], '/') || stat(devs[i], &st) == 0)
 			continue;
 		snprintf(paths[i], sizeof(paths[i]), "/dev/%s", devs[i]);
 		if (stat(paths[i], &st) == 0 && S_ISBLK(st.st_mode))
 			devs[i] = paths[i];
 	}
+	return 0;
 }
 
 /* The command line as typed, for Info-saved-by-cmd.txt. */
@@ -179,6 +203,7 @@ static int do_save(int argc, char **argv, int whole)
 	struct cli_render rr;
 	struct cc_error err;
 	char *cmdline = join_args(argc, argv);
+	const char *names[64] = {NULL};
 	int ret;
 
 	if (parse_disk_args(argc, argv, &a, 1, save_usage) < 0 || argc - optind < 2) {
@@ -190,11 +215,16 @@ static int do_save(int argc, char **argv, int whole)
 		free(cmdline);
 		return 1;
 	}
-	resolve_devices(argv + optind + 1, argc - optind - 1);
+	if (resolve_devices(argv + optind + 1, argc - optind - 1, 1, names)) {
+		cc_repo_close(repo);
+		free(cmdline);
+		return 1;
+	}
 	memset(&o, 0, sizeof(o));
 	o.repo = repo;
 	o.image = argv[optind];
 	o.devices = (const char *const *)argv + optind + 1;
+	o.names = names;
 	o.ndevices = (unsigned)(argc - optind - 1);
 	o.whole_disks = whole;
 	o.comp = a.comp;
@@ -304,7 +334,10 @@ static int do_restore(int argc, char **argv, int whole)
 	}
 	if (cli_repo_open(a.repo, &a.net, a.batch, &repo))
 		return 1;
-	resolve_devices(argv + optind + 1, argc - optind - 1);
+	if (resolve_devices(argv + optind + 1, argc - optind - 1, 0, NULL)) {
+		cc_repo_close(repo);
+		return 1;
+	}
 	if (confirm_restore(&a, argv + optind + 1, argc - optind - 1, argv[optind]) < 0) {
 		cc_repo_close(repo);
 		return 1;

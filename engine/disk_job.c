@@ -327,7 +327,8 @@ int cc_savedisk(const struct cc_disk_save_opts *o, const struct cc_events *ev,
 			const char *base = strrchr(o->devices[i], '/');
 
 			memset(p, 0, sizeof(*p));
-			snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : o->devices[i]);
+			snprintf(p->name, sizeof(p->name), "%s",
+				 o->names && o->names[i] ? o->names[i] : base ? base + 1 : o->devices[i]);
 			snprintf(p->source, sizeof(p->source), "%s", o->devices[i]);
 			if ((ret = cc_check_unmounted(o->devices[i], CC_MOUNT_FOR_READ, err)) < 0 ||
 			    (ret = plan_part(c, p, NULL, 0, 0, err)) < 0)

@@ -18,6 +18,8 @@ struct cc_disk_save_opts {
 	struct cc_repo *repo;
 	const char *image;
 	const char *const *devices; /* disks (savedisk) or partitions (saveparts) */
+	const char *const *names;   /* saveparts: the partitions' names in the image
+				     * ("sda1"); NULL or a NULL entry: the device's name */
 	unsigned ndevices;
 	int whole_disks;	    /* 1: savedisk, 0: saveparts */
 	struct cc_compress_opts comp;

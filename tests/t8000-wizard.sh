@@ -81,6 +81,23 @@ diskimg_manifest "$DEMO/demo-target.img" "$D/dst.m" >/dev/null 2>&1
 check "every file of both partitions is identical on the target" cmp "$D/src.m" "$D/dst.m"
 ok $([ "$(wc -l <"$D/src.m")" -gt 5 ] && echo 0 || echo 1) "  (the manifest lists the files)"
 
+# --- partitions: the checklist ----------------------------------------------------------
+wiz --lang en
+tmux_wait "What to do" 30; tmux_keys Down Enter
+tmux_wait "Image repository"; tmux_keys Enter; tmux_wait "Folder"; tmux_keys Enter
+tmux_wait "Source disk"; tmux_keys Enter
+tmux_wait "Partitions"; ok $? "save partitions: a checklist of the disk's partitions"
+ok $(grep -q "ntfs" <<<"$TMUX_LAST" && grep -q "ext4" <<<"$TMUX_LAST" && echo 0 || echo 1) "  with their filesystems"
+tmux_keys Enter
+tmux_wait "Nothing is selected"; ok $? "  OK with nothing marked: says to mark one"
+tmux_keys Enter; tmux_wait "Partitions"; tmux_keys Down Space; tmux_keys Enter
+tmux_wait "Image name"; clear_field; tmux_keys -l linux-only; tmux_keys Enter
+tmux_wait "Compression"; tmux_keys Enter; tmux_wait "Summary"; tmux_keys Enter
+tmux_wait "Start again" 120; ok $(grep -q "saved and is complete" <<<"$TMUX_LAST" && echo 0 || echo 1) "  saved"
+is "$(cat "$DEMO/repo/linux-only/parts" 2>/dev/null)" "sda2" "  the image holds sda2 only, named as Clonezilla names it"
+ok $([ -s "$DEMO/repo/linux-only/sda2.ext4-ptcl-img.zst" ] && echo 0 || echo 1) "  sda2.ext4-ptcl-img.zst"
+tmux_stop
+
 # --- language ---------------------------------------------------------------------------
 de=$(tr de "What to do")
 ok $([ -n "$de" ] && [ "$de" != "What to do" ] && echo 0 || echo 1) "the wizard's texts are translated ('$de')"
@@ -144,6 +161,11 @@ check "the man page clonecast(8) renders without warnings" \
 	sh -c "LC_ALL=C.UTF-8 groff -man -ww -z '$TOP/cli/clonecast.8' 2>&1 | grep . && exit 1 || exit 0"
 
 # --- command line ----------------------------------------------------------------------------
+check "saveparts of FILE#N (a partition of an image file) from the command line" \
+	"$CC" saveparts -q -b -r "$DEMO/repo" cli-parts "$DEMO/demo-disk.img#1"
+is "$(cat "$DEMO/repo/cli-parts/parts" 2>/dev/null)" "sda1" "  named sda1"
+check_fails "  a partition that does not exist: says so" "has no partition 9" \
+	"$CC" saveparts -q -b -r "$DEMO/repo" cli-9 "$DEMO/demo-disk.img#9"
 out=$("$CC" --help); ok $(grep -q -- "--demo" <<<"$out" && grep -q "savedisk" <<<"$out" && echo 0 || echo 1) \
 	"--help describes the wizard and the commands"
 out=$("$CC" --demo --demo-dir "$DEMO" </dev/null 2>&1); rc=$?

@@ -242,10 +242,10 @@ static int expert(struct wiz *w)
 {
 	char level[8], threads[8], split[16], check[8];
 	struct ui_field f[] = {
-		{_("Level (zstd 1-19, gzip 1-9; 0: default)"), level, sizeof(level), 0, 0},
+		{_("Level (zstd 1-19, gzip 1-9, 0=auto)"), level, sizeof(level), 0, 0},
 		{_("Threads (0: every core)"), threads, sizeof(threads), 0, 0},
-		{_("Split image files every ... MB (0: no)"), split, sizeof(split), 0, 0},
-		{_("Check the image after saving (yes/no)"), check, sizeof(check), 0, 0},
+		{_("Split files every N MB (0: no)"), split, sizeof(split), 0, 0},
+		{_("Check after saving (yes/no)"), check, sizeof(check), 0, 0},
 	};
 	int focus = 0;
 
@@ -283,7 +283,7 @@ int step_compression(struct wiz *w)
 		{"zstd", _("zstd: fast and small (recommended; Clonezilla 3 reads it)"), 0},
 		{"gzip", _("gzip: compatible with every Clonezilla and partclone"), 0},
 		{"none", _("none: largest image, for fast networks"), 0},
-		{"expert", _("Expert settings: level, threads, split size, check after saving"), 0},
+		{"expert", _("Expert: level, threads, split size, check"), 0},
 	};
 	int choice = w->codec == CC_CODEC_GZIP ? 1 : w->codec == CC_CODEC_NONE ? 2 : 0;
 

@@ -83,7 +83,7 @@ static int net_static(struct wiz *w, const char *ifname)
 {
 	char addr[64] = "", gw[48] = "", dns[48] = "";
 	struct ui_field f[] = {
-		{_("Address/prefix (e.g. 192.168.1.20/24)"), addr, sizeof(addr), 0, 0},
+		{_("Address/prefix (192.168.1.20/24)"), addr, sizeof(addr), 0, 0},
 		{_("Gateway (may be empty)"), gw, sizeof(gw), 0, 0},
 		{_("DNS server (may be empty)"), dns, sizeof(dns), 0, 0},
 	};
@@ -310,7 +310,7 @@ static int server_form(struct wiz *w)
 		f[n++] = (struct ui_field){_("Port"), w->port, sizeof(w->port), 0, 0};
 		if (smb)
 			f[n++] = (struct ui_field){_("Share"), w->share, sizeof(w->share), 0, 0};
-		f[n++] = (struct ui_field){smb ? _("Directory in the share (may be empty)")
+		f[n++] = (struct ui_field){smb ? _("Folder in the share (may be empty)")
 					       : _("Directory"),
 					   w->dir, sizeof(w->dir), 0, 0};
 		if (smb)

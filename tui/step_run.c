@@ -12,6 +12,8 @@
 
 #include "disk_job.h"
 #include "error.h"
+#include "filepart.h"
+#include "ptable.h"
 #include "i18n.h"
 #include "ui.h"
 #include "wizard.h"
@@ -197,18 +199,41 @@ static void *run_job(void *arg)
 	struct job *j = arg;
 	struct wiz *w = j->w;
 	struct cc_events ev = {.user = j, .progress = on_progress};
-	const char *devs[CC_MAX_PARTS_INFO];
+	const char *devs[CC_MAX_PARTS_INFO], *names[CC_MAX_PARTS_INFO] = {NULL};
+	struct cc_loop loops[CC_MAX_PARTS_INFO];
+	char pnames[CC_MAX_PARTS_INFO][64];
 	unsigned n = job_devices(w, devs, CC_MAX_PARTS_INFO);
-	int ret;
+	int ret = 0;
 
 	cc_error_clear(&j->err);
-	if (wiz_is_save(w)) {
+	memset(loops, 0, sizeof(loops));
+	for (unsigned i = 0; i < n; i++)
+		loops[i].fd = -1;
+	/* partitions of an image file (the demo's disks): loop windows, named
+	 * as savedisk names them (sda1, sda2) */
+	for (unsigned i = 0; i < n && !ret; i++) {
+		char file[4096], disk[32];
+		unsigned num;
+
+		if (!cc_is_file_part(devs[i], file, sizeof(file), &num))
+			continue;
+		ret = cc_file_part_attach(devs[i], wiz_is_save(w) || w->action == ACT_CHECK,
+					  &loops[i], &j->err);
+		devs[i] = loops[i].path;
+		cc_disk_name(file, 0, disk, sizeof(disk));
+		cc_part_name(disk, num, pnames[i], sizeof(pnames[i]));
+		names[i] = pnames[i];
+	}
+	if (ret < 0) {
+		/* reported below */
+	} else if (wiz_is_save(w)) {
 		struct cc_disk_save_opts o;
 
 		memset(&o, 0, sizeof(o));
 		o.repo = w->repo;
 		o.image = w->image;
 		o.devices = devs;
+		o.names = names;
 		o.ndevices = n;
 		o.whole_disks = wiz_whole_disk(w);
 		o.comp.codec = w->codec;
@@ -231,6 +256,8 @@ static void *run_job(void *arg)
 	} else {
 		ret = cc_check_imgdir(w->repo, w->image, &ev, &j->err);
 	}
+	for (unsigned i = 0; i < n; i++)
+		cc_loop_detach(&loops[i]);
 	pthread_mutex_lock(&j->lock);
 	j->ret = ret;
 	j->done = 1;
