@@ -70,7 +70,7 @@ struct cc_repo_auth {
 	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
 	int accept_new_host_key; /* record an unknown host key without asking */
 	int batch;		 /* never ask: an unknown host key is refused */
-	const char *smb_protocol; /* NULL or "auto", "SMB2", "SMB3" */
+	const char *smb_protocol; /* NULL or "auto", "SMB2" ("2"), "SMB3" ("3") */
 	unsigned timeout_s;	 /* no answer for this long is an error; 0: 20 s */
 	void *user;
 	/* Ask for a password; prompt is translated.  Return 0 with buf

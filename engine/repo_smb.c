@@ -872,13 +872,13 @@ static void load_config(SMBCCTX *ctx)
 
 static int protocol_range(const char *p, const char **min, const char **max)
 {
-	if (!p || !strcasecmp(p, "auto")) {
+	if (!p || !*p || !strcasecmp(p, "auto")) {
 		*min = "SMB2_02";
 		*max = "SMB3";
-	} else if (!strcasecmp(p, "SMB2")) {
+	} else if (!strcasecmp(p, "SMB2") || !strcmp(p, "2")) {
 		*min = "SMB2_02";
 		*max = "SMB2_10";
-	} else if (!strcasecmp(p, "SMB3")) {
+	} else if (!strcasecmp(p, "SMB3") || !strcmp(p, "3")) {
 		*min = "SMB3";
 		*max = "SMB3";
 	} else {
