@@ -170,5 +170,10 @@ out=$("$CC" --help); ok $(grep -q -- "--demo" <<<"$out" && grep -q "savedisk" <<
 	"--help describes the wizard and the commands"
 out=$("$CC" --demo --demo-dir "$DEMO" </dev/null 2>&1); rc=$?
 ok $([ $rc -ne 0 ] && grep -q "needs a terminal" <<<"$out" && echo 0 || echo 1) "without a terminal: says so"
+out=$("$CC" --demo --demo-dir "$DEMO" --lang de </dev/null 2>&1)
+want=$(tr de "clonecast: the wizard needs a terminal; for scripts use the commands (clonecast --help-commands)
+" | head -1 | cut -c1-30)
+ok $([ -n "$want" ] && grep -qF "$want" <<<"$out" && ! grep -q "needs a terminal" <<<"$out" && echo 0 || echo 1) \
+	"  in the language --lang names"
 
 done_testing

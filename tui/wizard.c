@@ -223,12 +223,12 @@ int tui_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	wiz_set_language(w.lang); /* from here on, even the errors below */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, _("clonecast: the wizard needs a terminal; for scripts use the "
 				  "commands (clonecast --help-commands)\n"));
 		return 2;
 	}
-	wiz_set_language(w.lang);
 	if (w.demo) {
 		fprintf(stderr, _("clonecast: preparing the demo disk in %s ...\n"), w.demo_dir);
 		if ((ret = cc_demo_prepare(w.demo_dir, &err)) < 0) {
