@@ -153,7 +153,9 @@ smbd_add_user() {
 	if ! getent passwd "$name" >/dev/null; then
 		useradd -M -d /nonexistent -s /usr/sbin/nologin "$name" ||
 			{ _smbd_die "cannot create the unix user $name"; return 1; }
-		at_exit "userdel '$name'"
+		# stop smbd first: userdel refuses a user that still owns a process (smbd's
+		# per-connection child runs as the user), and cleanups run newest first
+		at_exit "smbd_stop; userdel -f '$name'"
 	fi
 	chown "$name" "$SMBD_DIR/share" "$SMBD_DIR/share2" || return 1
 	if ! runuser -u "$name" -- test -w "$SMBD_DIR/share"; then
