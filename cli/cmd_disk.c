@@ -13,7 +13,6 @@
 #include "dev.h"
 #include "disk_job.h"
 #include "filepart.h"
-#include "ptable.h"
 #include "fs.h"
 #include "i18n.h"
 #include "imgdir.h"
@@ -136,18 +135,14 @@ static int resolve_devices(char **devs, int n, int readonly, const char **names)
 		/* disk.img#2: partition 2 of an image file, through a loop window */
 		if (stat(devs[i], &st) < 0 && cc_is_file_part(devs[i], file, sizeof(file), &num)) {
 			struct cc_error err;
-			int ret = cc_file_part_attach(devs[i], readonly, &loops[i], &err);
+			int ret = cc_file_part_attach(devs[i], readonly, &loops[i], pnames[i],
+						      sizeof(pnames[i]), &err);
 
 			if (ret < 0)
 				return cli_report_error(&err, ret);
 			devs[i] = loops[i].path;
-			if (names) { /* named as savedisk names the partitions of a file */
-				char disk[32];
-
-				cc_disk_name(file, 0, disk, sizeof(disk));
-				cc_part_name(disk, num, pnames[i], sizeof(pnames[i]));
+			if (names)
 				names[i] = pnames[i];
-			}
 			continue;
 		}
 		if (strchr(devs[i], '/') || stat(devs[i], &st) == 0)

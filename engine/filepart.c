@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "disk_job.h"
 #include "i18n.h"
 #include "loopdev.h"
+#include "ptable.h"
 #include "sysinfo.h"
 
 int cc_is_file_part(const char *spec, char *file, size_t len, unsigned *num)
@@ -35,7 +37,8 @@ int cc_is_file_part(const char *spec, char *file, size_t len, unsigned *num)
 	return 1;
 }
 
-int cc_file_part_attach(const char *spec, int readonly, struct cc_loop *lo, struct cc_error *err)
+int cc_file_part_attach(const char *spec, int readonly, struct cc_loop *lo, char *name,
+			size_t namelen, struct cc_error *err)
 {
 	struct cc_disk_info *d;
 	char file[4096];
@@ -61,6 +64,12 @@ int cc_file_part_attach(const char *spec, int readonly, struct cc_loop *lo, stru
 		ret = cc_fail(err, CC_E_NOTFOUND, 0, _("%s has no partition %u"), file, num);
 	} else {
 		ret = cc_loop_attach(file, d->parts[i].start, d->parts[i].size, readonly, lo, err);
+	}
+	if (!ret && name) {
+		char disk[32];
+
+		cc_disk_name(file, 0, disk, sizeof(disk));
+		cc_part_name(disk, num, name, namelen);
 	}
 	free(d);
 	return ret;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "error.h"
@@ -84,6 +85,14 @@ int cc_repo_errno_code(int e)
 	default:
 		return CC_E_IO;
 	}
+}
+
+void cc_repo_entry_from_stat(struct cc_repo_entry *e, const char *name, const struct stat *st)
+{
+	e->name = name;
+	e->is_dir = S_ISDIR(st->st_mode);
+	e->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+	e->mtime = (int64_t)st->st_mtime;
 }
 
 void cc_repo_close(struct cc_repo *r)

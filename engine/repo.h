@@ -119,6 +119,10 @@ int cc_repo_local_open(const char *path, const char *location, struct cc_repo **
 int cc_repo_check_path(const struct cc_repo *r, const char *path, int root_ok,
 		       struct cc_error *err);
 
+/* For back ends: an entry from a struct stat (name is borrowed). */
+struct stat;
+void cc_repo_entry_from_stat(struct cc_repo_entry *e, const char *name, const struct stat *st);
+
 /* For back ends: the CC_E_* code for a file operation's errno. */
 int cc_repo_errno_code(int e);
 

@@ -351,14 +351,6 @@ static int local_remove(struct cc_repo *r, const char *path, struct cc_error *er
 	return ret;
 }
 
-static void fill_entry(struct cc_repo_entry *e, const char *name, const struct stat *st)
-{
-	e->name = name;
-	e->is_dir = S_ISDIR(st->st_mode);
-	e->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
-	e->mtime = (int64_t)st->st_mtime;
-}
-
 static int local_list(struct cc_repo *r, const char *dir,
 		      int (*cb)(void *u, const struct cc_repo_entry *e), void *u,
 		      struct cc_error *err)
@@ -389,7 +381,7 @@ static int local_list(struct cc_repo *r, const char *dir,
 		if (fstatat(fd, de->d_name, &st, 0) < 0 &&
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue; /* removed meanwhile */
-		fill_entry(&e, de->d_name, &st);
+		cc_repo_entry_from_stat(&e, de->d_name, &st);
 		ret = cb(u, &e);
 	}
 	if (ret >= 0 && errno)
@@ -415,7 +407,7 @@ static int local_stat(struct cc_repo *r, const char *path, struct cc_repo_entry 
 		return cc_fail(err, cc_repo_errno_code(en), en, _("cannot look at %s/%s"), r->location,
 			       path);
 	}
-	fill_entry(e, path, &st);
+	cc_repo_entry_from_stat(e, path, &st);
 	return 0;
 }
 

@@ -693,14 +693,6 @@ static int smb_repo_remove(struct cc_repo *r, const char *path, struct cc_error 
 	return ret;
 }
 
-static void fill_entry(struct cc_repo_entry *e, const char *name, const struct stat *st)
-{
-	e->name = name;
-	e->is_dir = S_ISDIR(st->st_mode);
-	e->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
-	e->mtime = (int64_t)st->st_mtime;
-}
-
 static int smb_repo_list(struct cc_repo *r, const char *dir,
 			 int (*cb)(void *u, const struct cc_repo_entry *e), void *u,
 			 struct cc_error *err)
@@ -739,7 +731,7 @@ static int smb_repo_list(struct cc_repo *r, const char *dir,
 		}
 		/* the callback may call back into this repository: no lock held */
 		if (strcmp(name, ".") && strcmp(name, "..")) {
-			fill_entry(&ent, name, &st);
+			cc_repo_entry_from_stat(&ent, name, &st);
 			ret = cb(u, &ent);
 		}
 		free(name);
@@ -770,7 +762,7 @@ static int smb_repo_stat(struct cc_repo *r, const char *path, struct cc_repo_ent
 			       path);
 	if (rc < 0)
 		return smb_fail(s, err, e, _("cannot look at %s/%s"), r->location, path);
-	fill_entry(ent, path, &st);
+	cc_repo_entry_from_stat(ent, path, &st);
 	return 0;
 }
 

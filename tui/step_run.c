@@ -13,7 +13,6 @@
 #include "disk_job.h"
 #include "error.h"
 #include "filepart.h"
-#include "ptable.h"
 #include "i18n.h"
 #include "ui.h"
 #include "wizard.h"
@@ -212,16 +211,14 @@ static void *run_job(void *arg)
 	/* partitions of an image file (the demo's disks): loop windows, named
 	 * as savedisk names them (sda1, sda2) */
 	for (unsigned i = 0; i < n && !ret; i++) {
-		char file[4096], disk[32];
+		char file[4096];
 		unsigned num;
 
 		if (!cc_is_file_part(devs[i], file, sizeof(file), &num))
 			continue;
 		ret = cc_file_part_attach(devs[i], wiz_is_save(w) || w->action == ACT_CHECK,
-					  &loops[i], &j->err);
+					  &loops[i], pnames[i], sizeof(pnames[i]), &j->err);
 		devs[i] = loops[i].path;
-		cc_disk_name(file, 0, disk, sizeof(disk));
-		cc_part_name(disk, num, pnames[i], sizeof(pnames[i]));
 		names[i] = pnames[i];
 	}
 	if (ret < 0) {
