@@ -6,6 +6,9 @@
 #   make bench-repo saving over SSH and SMB against OpenSSH and smbclient (local sshd/smbd)
 #   make fuzz       libFuzzer targets for every image reader (FUZZ_SECONDS each)
 #   make demo       the wizard on a generated demo disk (see README)
+#   make live       clonecast-live.iso, the hybrid boot medium for CD and USB stick (live/build.sh)
+#   make netboot    clonecast-netboot/, the same system for a PXE/TFTP server
+#   make check-live both of them, then booted in QEMU: wizard over the serial console, PXE
 
 CC       ?= cc
 O        ?= build
@@ -32,7 +35,7 @@ ENGINE_OBJ  = $(ENGINE_SRC:%.c=$(O)/%.o)
 CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o) $(TUI_SRC:%.c=$(O)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: pot update-po all check check-deps unit integration check-asan bench bench-repo fuzz demo clean po-check lint
+.PHONY: live netboot check-live check-deps-live pot update-po all check check-deps unit integration check-asan bench bench-repo fuzz demo clean po-check lint
 .DEFAULT_GOAL := all
 
 all: clonecast
@@ -120,6 +123,20 @@ demo: check-deps
 	$(MAKE) all
 	./clonecast --demo --demo-dir $(abspath $(O))/demo
 
+# The live medium.  It builds its own clonecast (build/live/bin, catalogues under /usr/share).
+live: check-deps-live
+	live/build.sh iso clonecast-live.iso
+netboot: check-deps-live
+	live/build.sh netboot clonecast-netboot
+check-deps-live:
+	@tests/install-deps.sh live
+check-live: check-deps-live
+	live/build.sh iso clonecast-live.iso
+	live/build.sh netboot clonecast-netboot
+	$(MAKE) clonecast
+	@CLONECAST=$(abspath clonecast) LIVE_ISO=$(abspath clonecast-live.iso) \
+	    LIVE_NETBOOT=$(abspath clonecast-netboot) tests/run-tap.sh tests/live/t[0-9]*.sh
+
 FUZZ_SECONDS ?= 120
 fuzz:
 	LIBS="$(LIBS)" tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -128,4 +145,4 @@ lint:
 	cppcheck -q --enable=warning,portability --error-exitcode=1 -Iengine engine cli
 
 clean:
-	rm -rf build clonecast
+	rm -rf build clonecast clonecast-live.iso clonecast-netboot

@@ -87,6 +87,7 @@ int cmd_saveparts(int argc, char **argv);
 int cmd_restoredisk(int argc, char **argv);
 int cmd_restoreparts(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 int cmd_check_imgdir(const char *repo_dir, const struct cli_net_opts *net, int batch,
 		     const char *image, enum cli_progress_mode pm);
 

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 		{"restoredisk", cmd_restoredisk},
 		{"restoreparts", cmd_restoreparts},
 		{"list", cmd_list},
+		{"live", cmd_live},
 	};
 	size_t i;
 

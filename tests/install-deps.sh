@@ -2,6 +2,8 @@
 # install-deps.sh - install the Debian packages that building Clonecast and running its tests
 # and benchmark need. Idempotent: checks with dpkg-query first and prints one line when nothing
 # is missing. Not root and something missing: prints the apt-get command and exits 1.
+#   tests/install-deps.sh         what building, make check and make bench need
+#   tests/install-deps.sh live    and what building the live medium and booting it in QEMU need
 set -euo pipefail
 
 PKGS=(
@@ -31,6 +33,16 @@ PKGS=(
 	# dhclient) and a DHCP server for the test (dnsmasq-base: the binary, no system service)
 	busybox isc-dhcp-client dnsmasq-base
 )
+# the live medium (live/build.sh, make live / netboot / check-live): the programs it packs come
+# from the packages above, and busybox-static, the kernel and syslinux come as .deb files from
+# apt-get download; these build it and boot it: squashfs-tools, cpio and zstd (initramfs),
+# syslinux/isolinux/xorriso (hybrid ISO), kmod, QEMU with its iPXE ROMs (PXE boot), udpcast and
+# nftables (what the medium carries for multicast)
+LIVE_PKGS=(
+	squashfs-tools cpio zstd kmod syslinux syslinux-common isolinux xorriso
+	qemu-system-x86 qemu-utils ipxe-qemu udpcast nftables
+)
+if [ "${1:-}" = live ]; then PKGS+=("${LIVE_PKGS[@]}"); fi
 
 missing=()
 for p in "${PKGS[@]}"; do
