@@ -131,8 +131,7 @@ netboot: check-deps-live
 check-deps-live:
 	@tests/install-deps.sh live
 check-live: check-deps-live
-	live/build.sh iso clonecast-live.iso
-	live/build.sh netboot clonecast-netboot
+	live/build.sh all clonecast-live.iso clonecast-netboot
 	$(MAKE) clonecast
 	@CLONECAST=$(abspath clonecast) LIVE_ISO=$(abspath clonecast-live.iso) \
 	    LIVE_NETBOOT=$(abspath clonecast-netboot) tests/run-tap.sh tests/live/t[0-9]*.sh

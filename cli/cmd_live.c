@@ -109,6 +109,14 @@ static void set_environment(const struct live *l)
 		setenv("TERM", l->b.term, 1);
 	else if (serial_console() && (!term || !strcmp(term, "linux")))
 		setenv("TERM", "vt100", 1);
+	/* Lines as UTF-8 box characters: terminal programs on the other end of
+	 * a serial line show vt100's alternate character set as letters when
+	 * they run in UTF-8 mode */
+	if (serial_console() && !getenv("NCURSES_NO_UTF8_ACS"))
+		setenv("NCURSES_NO_UTF8_ACS", "1", 1);
+	/* the bytes of an arrow key may arrive apart on a serial line */
+	if (serial_console() && !getenv("ESCDELAY"))
+		setenv("ESCDELAY", "400", 1);
 	if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    (!ws.ws_row || !ws.ws_col || l->b.rows || l->b.cols)) {
 		ws.ws_row = (unsigned short)(l->b.rows ? l->b.rows : ws.ws_row ? ws.ws_row : 24);
@@ -385,6 +393,7 @@ int cmd_live(int argc, char **argv)
 	int c, rc = 0, fd;
 	ssize_t n;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* in order with stderr, in a log too */
 	memset(&l, 0, sizeof(l));
 	l.state = "/run/clonecast";
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -434,7 +443,7 @@ int cmd_live(int argc, char **argv)
 			nl = strchr(w, '\n');
 			if (nl)
 				*nl = '\0';
-			fprintf(stderr, _("clonecast: unknown option clonecast.%s (ignored)\n"), w);
+			fprintf(stderr, _("clonecast: unknown option %s (ignored)\n"), w);
 		}
 	}
 	if (mkdir(l.state, 0700) < 0 && errno != EEXIST) {

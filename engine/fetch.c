@@ -135,6 +135,7 @@ int cc_fetch(const char *url, const char *dest, const struct cc_fetch_ctx *ctx,
 		ret = cc_fail(err, CC_E_IO, errno, _("cannot rename %s"), tmp);
 	if (ret < 0) {
 		unlink(tmp);
+		unlink(dest); /* an older copy is not what was asked for */
 		snprintf(why, sizeof(why), "%s", err->detail);
 		return cc_fail(err, -ret, 0, _("cannot fetch %s: %s"), url, why);
 	}

@@ -371,7 +371,8 @@ static void mark_usage(struct cc_disk_info *d, const unsigned *nums, const struc
 	d->live_medium = live;
 }
 
-/* "ATA Samsung SSD 860" from device/vendor and device/model. */
+/* "ATA Samsung SSD 860" from device/vendor and device/model, else the
+ * serial number. */
 static void disk_model(const char *name, char *out, size_t len)
 {
 	char p[PATH_MAX], vendor[64], model[64];
@@ -385,6 +386,18 @@ static void disk_model(const char *name, char *out, size_t len)
 		cc_fmt(out, len, "%s %s", vendor, model);
 	else
 		copy_str(out, len, vendor[0] ? vendor : model);
+	if (!out[0]) { /* virtio and some NVMe: no model, but a serial number */
+		char serial[64];
+
+		cc_fmt(p, sizeof(p), "/sys/block/%s/serial", name);
+		if (cc_read_small(p, serial, sizeof(serial)) < 0 || !serial[0]) {
+			cc_fmt(p, sizeof(p), "/sys/block/%s/device/serial", name);
+			cc_read_small(p, serial, sizeof(serial));
+		}
+		if (serial[0])
+			/* TRANSLATORS: a disk without a model name, by its serial number */
+			cc_fmt(out, len, _("serial %s"), serial);
+	}
 }
 
 /* Removable: the kernel's flag, or anything on USB (USB hard disks say 0). */

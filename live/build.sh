@@ -3,6 +3,7 @@
 #
 #   live/build.sh iso [OUT.iso]        hybrid ISO for CD and USB stick (default clonecast-live.iso)
 #   live/build.sh netboot [DIR]        folder for a PXE/TFTP server (default clonecast-netboot)
+#   live/build.sh all [OUT.iso [DIR]]  both from one build of the root
 #   live/build.sh root                 only the root image and initramfs (build/live/out)
 #
 # What goes in: a Debian kernel with the modules of live/modules.list, busybox, clonecast (built
@@ -377,7 +378,10 @@ make_initrd() {
 		zstd -q -19 -T0 >"$LD/out/initrd.img"
 }
 
+STAGED=
 stage() {
+	[ -z "$STAGED" ] || return 0
+	STAGED=1
 	need dpkg-deb; need apt-get; need mksquashfs; need cpio; need zstd; need chroot
 	[ "$(id -u)" -eq 0 ] || die "needs root (chroot to check the root image; file owners)"
 	mkdir -p "$LD/out"
@@ -450,6 +454,7 @@ case ${1:-} in
 root) stage ;;
 iso) make_iso "${2:-}" ;;
 netboot) make_netboot "${2:-}" ;;
+all) make_iso "${2:-}" && make_netboot "${3:-}" ;;
 *)
 	sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
 	exit 2

@@ -127,8 +127,8 @@ int step_summary(struct wiz *w)
 		for (unsigned i = 0; i < n; i++)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s",
 				 i ? ", " : "", devs[i]);
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s, %s)", size,
-			 d->model);
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s%s%s)", size,
+			 d->model[0] ? ", " : "", d->model);
 	}
 	wiz_command_line(w, cmd, sizeof(cmd));
 	snprintf(text, sizeof(text), "%s: %s\n%s: %s\n%s: %s\n", _("Action"), verbs[w->action],

@@ -74,14 +74,37 @@ static int want_color(void)
 	return has_colors() && start_color() == OK;
 }
 
+/* Keys that terminals send whatever their terminfo entry says: a serial
+ * console is "vt100", which knows no Home, End or Delete, while the
+ * terminal program at the other end (PuTTY, minicom, screen) sends them. */
+static void define_common_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} keys[] = {
+		{"\033[1~", KEY_HOME}, {"\033[H", KEY_HOME}, {"\033OH", KEY_HOME},
+		{"\033[4~", KEY_END},  {"\033[F", KEY_END},  {"\033OF", KEY_END},
+		{"\033[3~", KEY_DC},   {"\033[5~", KEY_PPAGE}, {"\033[6~", KEY_NPAGE},
+		{"\033[Z", KEY_BTAB},
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (key_defined(keys[i].seq) == 0)
+			define_key(keys[i].seq, keys[i].key);
+}
+
 void ui_init(void)
 {
 	initscr();
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
-	/* Esc must answer at once, not after ncurses' default second */
-	set_escdelay(25);
+	define_common_keys();
+	/* Esc must answer at once, not after ncurses' default second; a serial
+	 * console (clonecast live sets ESCDELAY) needs longer: the bytes of an
+	 * arrow key can arrive apart, and a lone Esc means Back */
+	set_escdelay(getenv("ESCDELAY") ? atoi(getenv("ESCDELAY")) : 25);
 	curs_set(0);
 	use_color = want_color();
 	for (int r = 0; use_color && r < R_NROLES; r++)
