@@ -5,8 +5,9 @@
  *   tftp://HOST/PATH      the TFTP server HOST (busybox tftp)
  *   tftp:///PATH          the boot server (PXE)
  *   http://HOST[:PORT]/PATH   (busybox wget)
- *   medium:/PATH          the boot medium (its clonecast/ folder is kept in
- *                         RAM by the first stage, as medium_dir)
+ *   medium:/PATH          PATH on the boot medium: the first stage keeps the
+ *                         medium's clonecast/ folder in RAM (medium_dir holds
+ *                         it), so medium:/clonecast/FILE
  *   /PATH, file:///PATH   a file of the running system
  */
 #ifndef CC_FETCH_H

@@ -87,7 +87,7 @@ ok $(grep -q "10.0.2.2" <<<"$TMUX_LAST" && echo 0 || echo 1) "restore: the SSH f
 tmux_keys Enter Enter Enter Enter Enter       # field by field; Enter on the password connects
 tmux_wait "Target disk" 60; ok $? "  the target disk"
 tmux_keys Home Down Enter                                     # vdb (sorted by name)
-tmux_wait "Images" 60; ok $(grep -q "lab-live" <<<"$TMUX_LAST" && echo 0 || echo 1) "  the image is listed"
+tmux_wait "lab-live .*vda" 60; ok $? "  the image is listed, with its date, size and disk"
 tmux_keys Enter
 tmux_wait "Summary"; ok $(grep -q "Target: /dev/vdb (176 MB, serial TGT0100)" <<<"$TMUX_LAST" && echo 0 || echo 1) \
 	"  the summary names vdb, by its serial number"
@@ -97,8 +97,9 @@ tmux_wait "LAST WARNING"; tmux_keys Left Enter
 tmux_wait "Start again" 600; ok $(grep -qi "restored" <<<"$TMUX_LAST" && echo 0 || echo 1) "restored onto vdb"
 diag "restored at $(qemu_elapsed) s"
 ok $(grep -q "Power off" <<<"$TMUX_LAST" && echo 0 || echo 1) "  the result screen offers Power off (live system)"
+sleep 1                                                       # let the result screen settle
 tmux_keys End Enter                                           # the last choice: power off
-tmux_wait "Power the computer off now"; tmux_keys Enter
+tmux_wait "Power the computer off now"; tmux_keys Left Enter  # Yes (No is the default)
 qemu_wait_end 120; ok $? "Power off: the machine stops"
 
 diskimg_manifest "$D/tgt.img" "$D/tgt.manifest"

@@ -35,9 +35,9 @@ awk -v job="$job" '/^label live/ {in_live = 1} /^label / && !/^label live/ {in_l
 	in_live && /^  append / {$0 = $0 " " job} {print}' "$D/menu.cfg" >"$D/menu-site.cfg"
 check "the default entry has the job" grep -q "clonecast.run=\"savedisk" "$D/menu-site.cfg"
 check "a site copy of the ISO, with the password file (xorriso)" \
-	xorriso -indev "$ISO" -outdev "$D/stick.img" -map "$D/lab-password" /clonecast/lab-password \
+	xorriso -indev "$ISO" -outdev "stdio:$D/stick.img" -map "$D/lab-password" /clonecast/lab-password \
 	-map "$D/menu-site.cfg" /isolinux/menu.cfg -boot_image any replay
-ok $(xorriso -indev "$D/stick.img" -find /clonecast -name lab-password 2>/dev/null | grep -q lab-password && echo 0 || echo 1) \
+ok $(xorriso -indev "stdio:$D/stick.img" -find /clonecast -name lab-password 2>/dev/null | grep -q lab-password && echo 0 || echo 1) \
 	"  the stick holds the password file"
 
 # shellcheck disable=SC2046
