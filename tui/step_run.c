@@ -394,22 +394,25 @@ int step_result(struct wiz *w)
 	} else {
 		snprintf(text, sizeof(text), "%s\n\n%s", _("It did not work:"), w->job_error);
 	}
-	r = ui_menu(w->job_ret == 0 ? _("Done") : _("Not done"), text, items, 5, &choice,
-		    UI_NO_BACK | UI_NO_CANCEL);
-	if (r != UI_OK)
-		return STEP_QUIT;
-	switch (choice) {
-	case 0:
-		memset(w->image, 0, sizeof(w->image));
-		return STEP_RESTART;
-	case 2:
-		w->action = ACT_SHELL;
-		return STEP_RESTART;
-	case 3:
-	case 4:
-		w->action = choice == 3 ? ACT_REBOOT : ACT_POWEROFF;
-		return STEP_RESTART;
-	default:
-		return STEP_QUIT;
+	for (;;) {
+		r = ui_menu(w->job_ret == 0 ? _("Done") : _("Not done"), text, items, 5, &choice,
+			    UI_NO_BACK | UI_NO_CANCEL);
+		if (r != UI_OK)
+			return STEP_QUIT;
+		switch (choice) {
+		case 0:
+			memset(w->image, 0, sizeof(w->image));
+			return STEP_RESTART;
+		case 2: /* the shell, then this screen again */
+			wiz_run_shell();
+			continue;
+		case 3:
+		case 4: /* the confirmation at once; No: this screen again */
+			if ((r = wiz_leave(w, choice == 4)) >= 0)
+				return r;
+			continue;
+		default:
+			return STEP_QUIT;
+		}
 	}
 }

@@ -42,7 +42,7 @@ int step_language(struct wiz *w)
 }
 
 /* Leave curses for a shell; back to the wizard when it exits. */
-static void run_shell(void)
+void wiz_run_shell(void)
 {
 	const char *sh = getenv("SHELL");
 	pid_t pid;
@@ -62,7 +62,7 @@ static void run_shell(void)
 
 /* Reboot or power off: only on the live medium (never the machine of a
  * developer trying the demo). */
-static int leave(struct wiz *w, int poweroff)
+int wiz_leave(struct wiz *w, int poweroff)
 {
 	const char *cmd = poweroff ? "poweroff" : "reboot";
 
@@ -122,11 +122,11 @@ int step_action(struct wiz *w)
 		w->action = acts[choice];
 		switch (w->action) {
 		case ACT_SHELL:
-			run_shell();
+			wiz_run_shell();
 			continue;
 		case ACT_REBOOT:
 		case ACT_POWEROFF:
-			if ((r = leave(w, w->action == ACT_POWEROFF)) >= 0)
+			if ((r = wiz_leave(w, w->action == ACT_POWEROFF)) >= 0)
 				return r;
 			continue;
 		default:

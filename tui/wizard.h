@@ -94,6 +94,11 @@ int step_progress(struct wiz *w);
 int step_result(struct wiz *w);
 
 /* Helpers shared by the steps. */
+/* Leave curses for a shell; back to the wizard when it exits. */
+void wiz_run_shell(void);
+/* Reboot or power off after a yes/no (only on the live medium): a step
+ * result to return, or -1 if the operator said No. */
+int wiz_leave(struct wiz *w, int poweroff);
 int wiz_is_save(const struct wiz *w);
 int wiz_is_restore(const struct wiz *w);
 int wiz_whole_disk(const struct wiz *w);
