@@ -321,6 +321,7 @@ int cc_mcast_restore(const struct cc_mcast_recv_opts *o, const struct cc_events 
 	struct cc_repo *repo = NULL;
 	struct cc_disk_restore_opts ro;
 	char what[128], image[CC_MCS_NAME_MAX + 1];
+	const char *from;
 	uint64_t used;
 	int ret, written = 0;
 
@@ -339,17 +340,19 @@ int cc_mcast_restore(const struct cc_mcast_recv_opts *o, const struct cc_events 
 		ret = cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
 		goto out;
 	}
-	ret = cc_mcs_header_read(src, o->stream ? o->stream : _("the multicast stream"), &h, err);
+	from = !o->stream ? NULL : strcmp(o->stream, "-") ? o->stream : _("standard input");
+	ret = cc_mcs_header_read(src, from ? from : _("the multicast stream"), &h, err);
 	if (ret < 0)
 		goto out;
-	if (o->stream)
-		snprintf(what, sizeof(what), _("the multicast stream in %s"), o->stream);
+	if (from)
+		snprintf(what, sizeof(what), _("the multicast stream in %s"), from);
 	else
 		snprintf(what, sizeof(what), _("the multicast stream from %s"), r->sender);
-	cc_log(ev, CC_LOG_INFO, _("image '%s' arrives from %s (%.1f MB of data)"), h->image,
-	       o->stream ? o->stream : r->sender, (double)h->used_bytes / 1e6);
+	from = from ? from : r->sender;
+	cc_log(ev, CC_LOG_INFO, _("image '%s' arrives from %s (%.1f MB of data)"), h->image, from,
+	       (double)h->used_bytes / 1e6);
 	if (o->arrived)
-		o->arrived(o->user, h->image, o->stream ? o->stream : r->sender, h->used_bytes);
+		o->arrived(o->user, h->image, from, h->used_bytes);
 	snprintf(image, sizeof(image), "%s", h->image);
 	used = h->used_bytes;
 	ret = cc_repo_stream_open(src, h, what, &repo, err);

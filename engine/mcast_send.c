@@ -333,17 +333,18 @@ static int canceled(struct sender *s)
 
 static void fill_status(struct sender *s, struct cc_mcast_status *st)
 {
+	int max_wait = s->o->max_wait_s < 0 ? CC_MCAST_MAX_WAIT : s->o->max_wait_s;
+
 	memset(st, 0, sizeof(*st));
 	st->phase = s->phase;
 	st->round = s->round;
 	st->rounds = s->rounds;
 	st->joined = s->joined;
 	st->can_start = s->phase == CC_MCAST_WAITING && s->joined > 0 && s->child.pty >= 0;
-	if (s->phase == CC_MCAST_WAITING && s->first_join_ns && s->o->max_wait_s > 0) {
+	if (s->phase == CC_MCAST_WAITING && s->first_join_ns && max_wait > 0) {
 		uint64_t waited = (now_ns() - s->first_join_ns) / 1000000000ull;
-		st->starts_in_s = waited < (uint64_t)s->o->max_wait_s
-					  ? (unsigned)((uint64_t)s->o->max_wait_s - waited)
-					  : 1;
+		st->starts_in_s = waited < (uint64_t)max_wait ? (unsigned)((uint64_t)max_wait - waited)
+							      : 1;
 	}
 	st->clients = s->cl;
 	st->nclients = s->ncl;
@@ -359,7 +360,6 @@ static int tick(struct sender *s)
 	if (s->phase == CC_MCAST_SENDING) {
 		s->p.phase = CC_PHASE_COPY;
 		s->p.bytes_done = s->acked < s->p.bytes_total ? s->acked : s->p.bytes_total;
-		s->p.bytes_stored = s->fed;
 		if (cc_meter_update(&s->meter, s->ev, &s->p))
 			return canceled(s);
 	}

@@ -535,7 +535,7 @@ static int bad_section(struct cc_mcs_reader *r, unsigned idx, const char *why,
 	return die(r,
 		   cc_fail(err, CC_E_CORRUPT, 0,
 			   _("%s, section %u (%s): %s; the stream was damaged or mixed up on "
-			     "the way, and the target is incomplete"),
+			     "the way"),
 			   r->what, idx + 1, sect_name(r, idx), why),
 		   err);
 }
