@@ -27,6 +27,8 @@ enum wiz_action {
 	ACT_SHELL,
 	ACT_REBOOT,
 	ACT_POWEROFF,
+	ACT_MCAST_RESTORE, /* a client: the disk from a multicast sender */
+	ACT_MCAST_SERVE,   /* the server: send an image of the repository */
 };
 
 enum wiz_repo_kind { REPO_MOUNTED, REPO_LOCAL_PART, REPO_SSH, REPO_SMB };
@@ -74,10 +76,15 @@ struct wiz {
 	unsigned split_mb;
 	int check_after;
 
+	/* multicast server: start when this many joined (0: by time or key), at
+	 * the latest this long after the first client joined (0: no limit) */
+	unsigned mc_clients, mc_max_wait;
+
 	/* the result of the last job, for the result screen */
 	int job_ret;
 	char job_error[600];
 	uint64_t job_ms, job_bytes, job_stored;
+	char job_report[1200]; /* multicast server: every client and its result */
 };
 
 /* Steps (each returns an enum step_result). */
@@ -89,14 +96,17 @@ int step_repo_details(struct wiz *w);
 int step_disk(struct wiz *w);
 int step_image(struct wiz *w);
 int step_compression(struct wiz *w);
+int step_mcast_options(struct wiz *w); /* step_mcast.c */
 int step_summary(struct wiz *w);
 int step_progress(struct wiz *w);
+int step_mcast_serve(struct wiz *w); /* the server's screens, from step_progress */
 int step_result(struct wiz *w);
 
 /* Helpers shared by the steps. */
 int wiz_is_save(const struct wiz *w);
 int wiz_is_restore(const struct wiz *w);
 int wiz_whole_disk(const struct wiz *w);
+int wiz_is_mcast(const struct wiz *w); /* either side of a multicast restore */
 /* Apply a language ("en", "de", ...): every later _() uses it. */
 void wiz_set_language(const char *ll);
 /* The language of the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) if
@@ -104,6 +114,12 @@ void wiz_set_language(const char *ll);
 const char *wiz_env_language(void);
 /* The equivalent command line, for the summary and Info-saved-by-cmd.txt. */
 void wiz_command_line(const struct wiz *w, char *buf, size_t len);
+/* Append one shell word to buf, quoted when needed. */
+void wiz_put_word(char *buf, size_t len, const char *s);
+/* Multicast server (step_mcast.c): the rest of its command line after
+ * "clonecast", and its lines of the summary. */
+void wiz_mcast_serve_command(const struct wiz *w, char *buf, size_t len);
+void wiz_mcast_summary(const struct wiz *w, char *buf, size_t len);
 /* Load the disks (the machine's, or the demo's files). */
 int wiz_load_disks(struct wiz *w);
 /* Close the repository (when the operator goes back to change it). */
