@@ -218,27 +218,13 @@ static int server_status(void *user, const struct cc_mcast_status *s)
 	return CC_MCAST_GO_ON;
 }
 
-static const char *state_text(enum cc_mcast_client_state st)
-{
-	switch (st) {
-	case CC_MCAST_FINISHED:
-		return _("finished");
-	case CC_MCAST_DROPPED:
-		return _("dropped: it stopped answering");
-	case CC_MCAST_LEFT:
-		return _("left before the end");
-	default:
-		return _("did not finish");
-	}
-}
-
 static void print_result(const char *image, const struct cc_mcast_result *res)
 {
 	char t[32];
 
 	for (unsigned i = 0; i < res->nclients; i++)
 		fprintf(stderr, _("    %-15s  round %u  %s\n"), res->clients[i].addr,
-			res->clients[i].round, state_text(res->clients[i].state));
+			res->clients[i].round, cc_mcast_state_name(res->clients[i].state));
 	fprintf(stderr, _("clonecast: image '%s': %u of %u client(s) received all of it (%s)\n"),
 		image, res->finished, res->nclients, cli_fmt_duration(res->elapsed_ms, t, sizeof(t)));
 }

@@ -35,6 +35,9 @@ enum cc_mcast_client_state {
 	CC_MCAST_LEFT,	   /* left before the end (its restore failed or was stopped) */
 };
 
+/* "finished", "dropped: it stopped answering", ... (translated). */
+const char *cc_mcast_state_name(enum cc_mcast_client_state st);
+
 struct cc_mcast_client {
 	char addr[48]; /* "10.0.0.12" */
 	unsigned round;

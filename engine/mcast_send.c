@@ -748,6 +748,21 @@ out:
 	return ret;
 }
 
+const char *cc_mcast_state_name(enum cc_mcast_client_state st)
+{
+	switch (st) {
+	case CC_MCAST_FINISHED:
+		return _("finished");
+	case CC_MCAST_DROPPED:
+		return _("dropped: it stopped answering");
+	case CC_MCAST_LEFT:
+		return _("left before the end");
+	case CC_MCAST_JOINED:
+	default:
+		return _("joined");
+	}
+}
+
 void cc_mcast_result_free(struct cc_mcast_result *res)
 {
 	free(res->clients);

@@ -17,7 +17,6 @@
 #include "ui.h"
 #include "wizard.h"
 
-#define KEY_ESC	     27
 #define SHOW_CLIENTS 8 /* client lines on the screen; the rest as "and N more" */
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -175,22 +174,21 @@ static void *run_serve(void *arg)
 
 /* ------------------------------------------------------------ the screens */
 
-static const char *state_text(enum cc_mcast_client_state st)
+/* Enter: start now (honoured once a client joined). */
+static void on_key(void *arg, int key)
 {
-	switch (st) {
-	case CC_MCAST_FINISHED:
-		return _("finished");
-	case CC_MCAST_DROPPED:
-		return _("dropped: it stopped answering");
-	case CC_MCAST_LEFT:
-		return _("left before the end");
-	default:
-		return _("joined");
-	}
+	struct serve *j = arg;
+
+	if (key != '\n')
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->start_now = 1;
+	pthread_mutex_unlock(&j->lock);
 }
 
-static void draw(struct serve *j)
+static void draw(void *arg)
 {
+	struct serve *j = arg;
 	char l[8 + SHOW_CLIENTS][600], a[32], b[32];
 	const char *lines[8 + SHOW_CLIENTS];
 	struct cc_mcast_status s;
@@ -226,7 +224,7 @@ static void draw(struct serve *j)
 			frac = (double)s.bytes_done / (double)s.bytes_total;
 	}
 	for (unsigned i = 0; i < s.nclients && i < SHOW_CLIENTS; i++)
-		snprintf(l[n], sizeof(l[0]), "  %-15s  %s", cl[i].addr, state_text(cl[i].state)),
+		snprintf(l[n], sizeof(l[0]), "  %-15s  %s", cl[i].addr, cc_mcast_state_name(cl[i].state)),
 			n++;
 	for (int i = 0; i < n; i++)
 		lines[i] = l[i];
@@ -250,48 +248,34 @@ static void report(struct wiz *w, const struct cc_mcast_result *res)
 			break;
 		}
 		snprintf(w->job_report + o, sizeof(w->job_report) - o, "  %-15s  %s\n",
-			 res->clients[i].addr, state_text(res->clients[i].state));
+			 res->clients[i].addr, cc_mcast_state_name(res->clients[i].state));
 	}
 }
 
 int step_mcast_serve(struct wiz *w)
 {
 	struct serve j;
-	pthread_t t;
+	struct wiz_job_loop loop;
 
 	memset(&j, 0, sizeof(j));
 	j.w = w;
 	pthread_mutex_init(&j.lock, NULL);
-	if (pthread_create(&t, NULL, run_serve, &j) != 0) {
-		ui_msgbox(_("Error"), _("Cannot start the job (out of memory?)."));
+	loop = (struct wiz_job_loop){
+		.run = run_serve,
+		.arg = &j,
+		.lock = &j.lock,
+		.done = &j.done,
+		.cancel = &j.cancel,
+		.draw = draw,
+		.key = on_key,
+		.title = _("Multicast"),
+		.cancel_question = _("Stop sending? The clients that are receiving are left with "
+				     "an incomplete disk."),
+	};
+	if (wiz_job_loop(&loop) < 0) {
+		pthread_mutex_destroy(&j.lock);
 		return STEP_BACK;
 	}
-	for (;;) {
-		int key, done;
-
-		pthread_mutex_lock(&j.lock);
-		done = j.done;
-		pthread_mutex_unlock(&j.lock);
-		if (done)
-			break;
-		draw(&j);
-		key = ui_wait_key(200);
-		if (key == '\n') {
-			pthread_mutex_lock(&j.lock);
-			j.start_now = 1;
-			pthread_mutex_unlock(&j.lock);
-		} else if (key == KEY_ESC && !j.cancel &&
-			   ui_yesno(_("Cancel?"),
-				    _("Stop sending? The clients that are receiving are left with "
-				      "an incomplete disk."),
-				    1) == UI_OK) {
-			pthread_mutex_lock(&j.lock);
-			j.cancel = 1;
-			pthread_mutex_unlock(&j.lock);
-			ui_infobox(_("Multicast"), _("Stopping ..."));
-		}
-	}
-	pthread_join(t, NULL);
 	pthread_mutex_destroy(&j.lock);
 	w->job_ret = j.ret;
 	snprintf(w->job_error, sizeof(w->job_error), "%s", j.ret < 0 ? j.err.detail : "");

@@ -18,8 +18,6 @@
 #include "ui.h"
 #include "wizard.h"
 
-#define KEY_ESC 27
-
 void wiz_put_word(char *buf, size_t len, const char *s)
 {
 	size_t o = strlen(buf);
@@ -202,6 +200,7 @@ struct job {
 	struct cc_error err;
 	char cmd[1600];
 	char image[256]; /* multicast: the image the sender named; "" until then */
+	const char *title;
 };
 
 static int on_progress(void *user, const struct cc_progress *p)
@@ -318,8 +317,10 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
-static void draw(struct job *j, const char *title)
+static void draw(void *arg)
 {
+	struct job *j = arg;
+	const char *title = j->title;
 	char l[8][300], a[32], b[32], c[32], d[32], img[256];
 	const char *lines[8];
 	struct cc_progress p;
@@ -376,7 +377,7 @@ static void draw(struct job *j, const char *title)
 int step_progress(struct wiz *w)
 {
 	struct job j;
-	pthread_t t;
+	struct wiz_job_loop loop;
 	const char *title;
 
 	w->job_report[0] = '\0';
@@ -388,37 +389,25 @@ int step_progress(struct wiz *w)
 
 	memset(&j, 0, sizeof(j));
 	j.w = w;
+	j.title = title;
 	pthread_mutex_init(&j.lock, NULL);
 	wiz_command_line(w, j.cmd, sizeof(j.cmd));
-	if (pthread_create(&t, NULL, run_job, &j) != 0) {
-		ui_msgbox(_("Error"), _("Cannot start the job (out of memory?)."));
+	loop = (struct wiz_job_loop){
+		.run = run_job,
+		.arg = &j,
+		.lock = &j.lock,
+		.done = &j.done,
+		.cancel = &j.cancel,
+		.draw = draw,
+		.title = title,
+		.cancel_question = wiz_is_save(w) ? _("Stop saving? The unfinished image is removed.")
+						  : _("Stop now? The target is left incomplete and "
+						      "must be restored again."),
+	};
+	if (wiz_job_loop(&loop) < 0) {
+		pthread_mutex_destroy(&j.lock);
 		return STEP_BACK;
 	}
-	for (;;) {
-		int key, done;
-
-		pthread_mutex_lock(&j.lock);
-		done = j.done;
-		pthread_mutex_unlock(&j.lock);
-		if (done)
-			break;
-		draw(&j, title);
-		key = ui_wait_key(200);
-		if (key == KEY_ESC && !j.cancel) {
-			/* the job goes on while the question is on the screen */
-			if (ui_yesno(_("Cancel?"),
-				     wiz_is_save(w) ? _("Stop saving? The unfinished image is removed.")
-						    : _("Stop now? The target is left incomplete "
-							"and must be restored again."),
-				     1) == UI_OK) {
-				pthread_mutex_lock(&j.lock);
-				j.cancel = 1;
-				pthread_mutex_unlock(&j.lock);
-				ui_infobox(title, _("Stopping ..."));
-			}
-		}
-	}
-	pthread_join(t, NULL);
 	pthread_mutex_destroy(&j.lock);
 	w->job_ret = j.ret;
 	snprintf(w->job_error, sizeof(w->job_error), "%s", j.ret < 0 ? j.err.detail : "");

@@ -10,6 +10,7 @@
 #ifndef CC_WIZARD_H
 #define CC_WIZARD_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "compress.h"
@@ -124,6 +125,21 @@ void wiz_mcast_summary(const struct wiz *w, char *buf, size_t len);
 int wiz_load_disks(struct wiz *w);
 /* Close the repository (when the operator goes back to change it). */
 void wiz_close_repo(struct wiz *w);
+
+/* A job in a thread of its own while a screen shows it (job_loop.c). */
+struct wiz_job_loop {
+	void *(*run)(void *arg); /* the job; sets *done (under lock) when it ends */
+	void *arg;		 /* for run, draw and key */
+	pthread_mutex_t *lock;	 /* guards *done and *cancel */
+	const int *done;
+	int *cancel;		 /* set when the operator confirmed Esc */
+	void (*draw)(void *arg); /* the screen, every 200 ms */
+	void (*key)(void *arg, int key); /* any other key; may be NULL */
+	const char *title;		 /* of the "Stopping ..." box */
+	const char *cancel_question;	 /* asked on Esc */
+};
+/* Run it until the job ends: 0, or -1 when the thread could not start (said). */
+int wiz_job_loop(const struct wiz_job_loop *l);
 
 /* `clonecast` with no arguments, --demo, --lang LL. */
 int tui_main(int argc, char **argv);
