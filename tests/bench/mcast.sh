@@ -17,8 +17,9 @@
 #
 # Time of one run: from starting mcast-serve (the N clients already wait) until the last client
 # has restored and verified its disk. Every client's disk is a file in tmpfs, and all clients,
-# the sender and the "switch" share this machine's CPUs: on a small machine N = 8 measures the
-# CPU as much as the network.
+# the sender and the "switch" share this machine's CPUs: CPU% (how busy all CPUs were during the
+# run) near 100 means the run measured the CPUs, not the network (real clients each have their
+# own). MB/s: the stream's bytes per second of the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -62,7 +63,11 @@ mkdir "$D/repo"
 SIZE=$(stat -c %s "$D/src.img")
 STREAM=$(du -cb "$D/repo/img" | tail -1 | cut -f1)
 
-# one_run LINK_RATE MAX_BITRATE N: restores N disks at once; prints seconds
+# busy and total jiffies of every CPU so far (/proc/stat)
+cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+
+# one_run LINK_RATE MAX_BITRATE N: restores N disks at once; prints seconds and how busy the
+# machine's CPUs were meanwhile (percent)
 one_run() {
 	local rate=$1 br=$2 n=$3 i t0 t1 bad=0
 	local -a pids=()
@@ -74,6 +79,7 @@ one_run() {
 		pids+=($!)
 	done
 	sleep 0.5 # the clients are listening
+	read -r b0 a0 < <(cpu_ticks)
 	t0=$(date +%s%N)
 	ip netns exec "$NS-s" timeout -k 5 600 "$CLONECAST" mcast-serve -b -q -r "$D/repo" \
 		--clients "$n" --max-wait 60 --max-bitrate "$br" img >"$D/s.log" 2>&1 ||
@@ -82,6 +88,7 @@ one_run() {
 		wait "${pids[i - 1]}" || { sed "s/^/  client $i: /" "$D/c$i.log" >&2; bad=1; }
 	done
 	t1=$(date +%s%N)
+	read -r b1 a1 < <(cpu_ticks)
 	[ "$bad" = 0 ] || die "a run failed ($rate, N=$n)"
 	if [ "$VERIFY" != 0 ]; then
 		for ((i = 1; i <= n; i++)); do
@@ -91,7 +98,8 @@ one_run() {
 		done
 	fi
 	rm -f "$D"/t*.img
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'
+	awk -v a="$t0" -v b="$t1" -v u=$((b1 - b0)) -v t=$((a1 - a0)) \
+		'BEGIN { printf "%.2f %d\n", (b - a) / 1e9, t ? 100 * u / t : 0 }'
 }
 
 worst=0
@@ -99,7 +107,7 @@ worst=0
 	echo "make bench-mcast: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk -v l="$LAYOUT" -v p="$(diskimg_parts "$D/src.img" | wc -l)" -v s="$SIZE" -v z="$Z" -v b="$STREAM" \
 		'BEGIN { printf "disk %s (%d partitions, %.0f MiB), image -z %s: %.1f MB sent per round\n", l, p, s / 1048576, z, b / 1e6 }'
-	printf '%-9s %-12s %3s %9s %8s %10s\n' link max-bitrate N seconds ratio "MB/s"
+	printf '%-9s %-12s %3s %9s %8s %10s %6s\n' link max-bitrate N seconds ratio "MB/s" "CPU%"
 } | tee "$OUT"
 for l in $LINKS; do
 	rate=${l%%:*} br=${l#*:}
@@ -107,12 +115,12 @@ for l in $LINKS; do
 	base=
 	for n in $COUNTS; do
 		say "$rate, $n client(s) ..."
-		s=$(one_run "$rate" "$br" "$n")
+		read -r s busy < <(one_run "$rate" "$br" "$n")
 		[ -n "$base" ] || base=$s
 		ratio=$(awk -v s="$s" -v b="$base" 'BEGIN { printf "%.2f", s / b }')
 		awk -v r="$ratio" -v w="$worst" 'BEGIN { exit !(r > w) }' && worst=$ratio
-		awk -v l="$rate" -v br="$br" -v n="$n" -v s="$s" -v r="$ratio" -v b="$STREAM" \
-			'BEGIN { printf "%-9s %-12s %3s %9s %8s %10.1f\n", l, br, n, s, r, b / 1e6 / s }' | tee -a "$OUT"
+		awk -v l="$rate" -v br="$br" -v n="$n" -v s="$s" -v r="$ratio" -v b="$STREAM" -v c="$busy" \
+			'BEGIN { printf "%-9s %-12s %3s %9s %8s %10.1f %6d\n", l, br, n, s, r, b / 1e6 / s, c }' | tee -a "$OUT"
 	done
 	mcnet_down "$NS"
 done
