@@ -558,9 +558,11 @@ static int start_sender(struct sender *s)
 	/* each retry after the tenth waits a second: about drop_after_s of silence */
 	argv[n++] = "--retries-until-drop";
 	argv[n++] = retries;
-	/* a client that missed the first hello (or joins for the next round) finds us */
+	/* a client that missed the first hello (or joins for the next round) finds us;
+	 * udp-sender also checks --min-receivers only this often (1000: a second lost
+	 * at every start) */
 	argv[n++] = "--rexmit-hello-interval";
-	argv[n++] = "1000";
+	argv[n++] = "200";
 	if (o->max_bitrate && *o->max_bitrate) {
 		argv[n++] = "--max-bitrate";
 		argv[n++] = o->max_bitrate;
