@@ -13,7 +13,7 @@
 make_scratch; D=$SCRATCH
 CC=$CLONECAST
 DEMO=$D/demo
-export HOME=$D/home LANG=C.UTF-8 LC_ALL= LANGUAGE= TERM=xterm-256color
+export HOME=$D/home LANG=C.UTF-8 LC_ALL='' LANGUAGE='' TERM=xterm-256color
 mkdir -p "$HOME"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v udp-sender >/dev/null || ! command -v tmux >/dev/null; then

@@ -203,7 +203,7 @@ fi
 check "the stream of an image written to a file (--output)" "$CC" mcast-serve -q -b -r "$D/repo" \
 	--output "$D/s.bin" img-zst
 off=$(grep -abo CCMCSECT "$D/s.bin" | sed -n 2p | cut -d: -f1)
-ok $([ -n "$off" ] && echo 0 || echo 1) "  two sections (the partitions), the second at byte $off"
+ok "$([ -n "$off" ]; echo $?)" "  two sections (the partitions), the second at byte $off"
 target "$D/f.img"
 check "  restored from the file (--multicast-stream)" "$CC" restoredisk -q -b --multicast-stream "$D/s.bin" "$D/f.img"
 same "$D/f.img"; ok $? "  identical to the source"
@@ -253,7 +253,7 @@ check_fails "a client with no sender: TIMEOUT after --timeout" \
 	"no sender started a transfer within 2 s; nothing was written" \
 	ip netns exec "$NS-r1" "$CC" restoredisk -b --multicast --timeout 2 "$D/n.img"
 ms=$((($(date +%s%N) - t0) / 1000000))
-ok $([ $ms -ge 1900 ] && [ $ms -lt 6000 ] && echo 0 || echo 1) "  after about 2 s ($ms ms)"
+ok "$([ "$ms" -ge 1900 ] && [ "$ms" -lt 6000 ]; echo $?)" "  after about 2 s ($ms ms)"
 untouched "$D/n.img"; ok $? "  nothing written"
 is "$(ip netns pids "$NS-r1" | wc -l)" 0 "  its udp-receiver is gone"
 check_fails "restoredisk --multicast without a terminal and without -b: refused" "add -b" \
