@@ -34,10 +34,8 @@ int step_mcast_options(struct wiz *w)
 {
 	char clients[8], wait[8];
 	struct ui_field f[] = {
-		{_("Start when this many clients joined (0: not by count)"), clients,
-		 sizeof(clients), 0, 0},
-		{_("Start at the latest this many seconds after the first (0: no limit)"), wait,
-		 sizeof(wait), 0, 0},
+		{_("Clients to wait for (0: no count)"), clients, sizeof(clients), 0, 0},
+		{_("Time limit in seconds (0: none)"), wait, sizeof(wait), 0, 0},
 	};
 	int focus = 0;
 
