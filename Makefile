@@ -4,6 +4,7 @@
 #                   then the same tests again under AddressSanitizer + UBSan
 #   make bench      speed against partclone+zstd/pigz and ntfsclone+gzip (4 GiB NTFS on tmpfs)
 #   make bench-repo saving over SSH and SMB against OpenSSH and smbclient (local sshd/smbd)
+#   make bench-mcast restoring 1, 3, 8 clients at once by multicast (network namespaces, tc tbf)
 #   make fuzz       libFuzzer targets for every image reader (FUZZ_SECONDS each)
 #   make demo       the wizard on a generated demo disk (see README)
 #   make live       clonecast-live.iso, the hybrid boot medium for CD and USB stick (live/build.sh)
@@ -35,7 +36,7 @@ ENGINE_OBJ  = $(ENGINE_SRC:%.c=$(O)/%.o)
 CLI_OBJ     = $(CLI_SRC:%.c=$(O)/%.o) $(TUI_SRC:%.c=$(O)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: live netboot check-live check-deps-live pot update-po all check check-deps unit integration check-asan bench bench-repo fuzz demo clean po-check lint
+.PHONY: live netboot check-live check-deps-live pot update-po all check check-deps unit integration check-asan bench bench-repo bench-mcast fuzz demo clean po-check lint
 .DEFAULT_GOAL := all
 
 all: clonecast
@@ -117,6 +118,10 @@ bench: clonecast
 # Saving to / restoring from a local sshd and smbd against OpenSSH and smbclient.
 bench-repo: clonecast $(HELPER_BIN)
 	CLONECAST=$(abspath clonecast) REPO_TOOL=$(abspath $(O)/tests/helpers/repo-tool) tests/bench/repo.sh
+
+# Multicast restore of 1, 3, 8 clients at once over 1 Gbit/s and 100 Mbit/s links (network namespaces).
+bench-mcast: clonecast
+	CLONECAST=$(abspath clonecast) tests/bench/mcast.sh
 
 # The wizard on a generated demo disk and a local repository folder (build/demo).
 demo: check-deps

@@ -26,6 +26,10 @@ void cli_catch_signals(void);
 /* --progress auto|line|plain|none; -1 (with a message) for anything else. */
 int cli_parse_progress(const char *s, enum cli_progress_mode *m);
 
+/* A number for option opt, from min to max; -1 (with a message) if not. */
+int cli_parse_number(const char *opt, const char *s, unsigned long min, unsigned long max,
+		     unsigned long *out);
+
 /* End an open progress line before printing anything else. */
 void cli_render_end(struct cli_render *r);
 
@@ -77,6 +81,33 @@ int cli_net_option(int c, const char *arg, struct cli_net_opts *o);
 /* Open a repository; 0, or the exit status after printing the error.  o may be NULL. */
 int cli_repo_open(const char *location, const struct cli_net_opts *o, int batch,
 		  struct cc_repo **out);
+
+/* Multicast (cmd_mcast.c): the options restoredisk/restoreparts take for
+ * a client, and their getopt values. */
+enum {
+	CLI_OPT_MULTICAST = 420,
+	CLI_OPT_MSTREAM,
+	CLI_OPT_INTERFACE,
+	CLI_OPT_PORTBASE,
+};
+#define CLI_MCAST_LONGOPTS                                                                 \
+	{"multicast", no_argument, NULL, CLI_OPT_MULTICAST},                               \
+	{"multicast-stream", required_argument, NULL, CLI_OPT_MSTREAM},                    \
+	{"interface", required_argument, NULL, CLI_OPT_INTERFACE},                         \
+	{"portbase", required_argument, NULL, CLI_OPT_PORTBASE}
+struct cli_mcast_args {
+	int on;		    /* --multicast or --multicast-stream */
+	const char *stream; /* --multicast-stream FILE|- */
+	const char *iface;  /* --interface */
+	unsigned portbase;  /* --portbase; 0: the default */
+};
+/* 1 if c was a multicast option (stored in m), 0 if not, -1 (with a message) if bad. */
+int cli_mcast_option(int c, const char *arg, struct cli_mcast_args *m);
+/* restoredisk/restoreparts --multicast onto devs: the exit status.
+ * timeout_s: no transfer started within it is an error (0: wait for ever). */
+int cli_mcast_restore(const struct cli_mcast_args *m, const char *const *devs, unsigned n,
+		      int whole, int grow, unsigned timeout_s, enum cli_progress_mode pm);
+int cmd_mcast_serve(int argc, char **argv);
 
 int cmd_save_part(int argc, char **argv);
 int cmd_restore_part(int argc, char **argv);

@@ -29,6 +29,7 @@ struct disk_args {
 	int check, batch, grow, force, overwrite;
 	enum cli_progress_mode pm;
 	struct cli_net_opts net;
+	struct cli_mcast_args mcast; /* restore: --multicast ... */
 };
 
 static int parse_disk_args(int argc, char **argv, struct disk_args *a, int saving,
@@ -48,6 +49,7 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"help", no_argument, NULL, 'h'},
 		CLI_NET_LONGOPTS,
+		CLI_MCAST_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cc_error err;
@@ -111,6 +113,11 @@ static int parse_disk_args(int argc, char **argv, struct disk_args *a, int savin
 			usage(stdout);
 			exit(0);
 		default:
+			if (!saving && (r = cli_mcast_option(c, optarg, &a->mcast)) != 0) {
+				if (r < 0)
+					return -1;
+				break;
+			}
 			if ((r = cli_net_option(c, optarg, &a->net)) <= 0)
 				return -1;
 			break;
@@ -274,6 +281,7 @@ static void describe_disk(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%s%s%.1f GB", model, model[0] ? ", " : "", (double)size / 1e9);
 }
 
+/* image NULL: the one a multicast sender sends. */
 static int confirm_restore(const struct disk_args *a, char **devs, int n, const char *image)
 {
 	char answer[16], desc[256];
@@ -286,9 +294,13 @@ static int confirm_restore(const struct disk_args *a, char **devs, int n, const 
 				  "confirm it when no one can answer\n"));
 		return -1;
 	}
-	fprintf(stderr, _("Image '%s' will be restored. EVERYTHING on these will be "
-			  "overwritten:\n"),
-		image);
+	if (image)
+		fprintf(stderr, _("Image '%s' will be restored. EVERYTHING on these will be "
+				  "overwritten:\n"),
+			image);
+	else
+		fprintf(stderr, _("The image a multicast sender sends will be restored. "
+				  "EVERYTHING on these will be overwritten:\n"));
 	for (i = 0; i < n; i++) {
 		describe_disk(devs[i], desc, sizeof(desc));
 		fprintf(stderr, "    %s  (%s)\n", devs[i], desc);
@@ -305,11 +317,19 @@ static void restore_usage(FILE *f)
 {
 	fprintf(f, _("Usage: clonecast restoredisk  [OPTIONS] IMAGE DISK...\n"
 		     "       clonecast restoreparts [OPTIONS] IMAGE PART...\n"
+		     "       clonecast restoredisk  [OPTIONS] --multicast DISK...\n"
 		     "Restore an image directory (ours or Clonezilla's) onto disks or partitions.\n"
 		     "  -b, --batch             do not ask for confirmation\n"
 		     "      --grow              enlarge the last partition and its filesystem\n"
 		     "                          to fill a larger disk\n"
-		     "  -q, --quiet             no progress\n"));
+		     "  -q, --quiet             no progress\n"
+		     "      --multicast         the image comes from 'clonecast mcast-serve' by\n"
+		     "                          multicast (udpcast): no IMAGE, no -r\n"
+		     "      --interface IF      with --multicast: the network interface\n"
+		     "      --portbase PORT     with --multicast: the server's port (default 2232)\n"
+		     "      --timeout SECONDS   with --multicast: give up when no transfer started\n"
+		     "                          within SECONDS (default: wait for ever)\n"
+		     "      --multicast-stream FILE|-  read the stream from a file instead\n"));
 	fputs(_(CLI_NET_USAGE), f);
 }
 
@@ -323,9 +343,18 @@ static int do_restore(int argc, char **argv, int whole)
 	struct cc_error err;
 	int ret;
 
-	if (parse_disk_args(argc, argv, &a, 0, restore_usage) < 0 || argc - optind < 2) {
+	if (parse_disk_args(argc, argv, &a, 0, restore_usage) < 0 ||
+	    argc - optind < (a.mcast.on ? 1 : 2)) {
 		restore_usage(stderr);
 		return 2;
+	}
+	if (a.mcast.on) { /* no IMAGE: it comes from the stream */
+		if (resolve_devices(argv + optind, argc - optind, 0, NULL) ||
+		    confirm_restore(&a, argv + optind, argc - optind, NULL) < 0)
+			return 1;
+		return cli_mcast_restore(&a.mcast, (const char *const *)argv + optind,
+					 (unsigned)(argc - optind), whole, a.grow, a.net.timeout_s,
+					 a.pm);
 	}
 	if (cli_repo_open(a.repo, &a.net, a.batch, &repo))
 		return 1;

@@ -53,17 +53,23 @@ static int parse_checksum(const char *s, int *mode)
 	return -1;
 }
 
-static int parse_uint(const char *s, const char *opt, unsigned long max, unsigned long *out)
+int cli_parse_number(const char *opt, const char *s, unsigned long min, unsigned long max,
+		     unsigned long *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtoul(s, &end, 10);
-	if (errno || *end || end == s || *out > max || s[0] == '-') {
-		fprintf(stderr, _("clonecast: %s takes a number from 0 to %lu\n"), opt, max);
+	if (errno || *end || end == s || *out > max || *out < min || s[0] == '-') {
+		fprintf(stderr, _("clonecast: %s takes a number from %lu to %lu\n"), opt, min, max);
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_uint(const char *s, const char *opt, unsigned long max, unsigned long *out)
+{
+	return cli_parse_number(opt, s, 0, max, out);
 }
 
 /*

@@ -32,6 +32,12 @@ static void usage(FILE *f)
 		     "  check -r REPO IMAGE     verify a whole image directory\n"
 		     "  list [-r REPO]          complete images with date, size and disks\n"
 		     "\n"
+		     "Many computers at once (multicast, udpcast):\n"
+		     "  mcast-serve [-b] [-r REPO] [--interface IF] [--clients N] [--max-wait S] IMAGE\n"
+		     "                          send an image to every client that joins\n"
+		     "  restoredisk [-b] --multicast [--interface IF] DISK...\n"
+		     "                          restore what a server sends (also restoreparts)\n"
+		     "\n"
 		     "Run 'clonecast COMMAND --help' for the options of a command.\n"));
 }
 
@@ -51,6 +57,7 @@ int main(int argc, char **argv)
 		{"restoreparts", cmd_restoreparts},
 		{"list", cmd_list},
 		{"live", cmd_live},
+		{"mcast-serve", cmd_mcast_serve},
 	};
 	size_t i;
 

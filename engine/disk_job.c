@@ -690,8 +690,7 @@ static int restore_disk(const struct cc_disk_restore_opts *o, const struct cc_im
 	return ret;
 }
 
-/* Sum of the used bytes of every partition image (headers only). */
-static uint64_t restore_total(struct cc_repo *repo, const struct cc_imgdir *d)
+uint64_t cc_imgdir_used_bytes(struct cc_repo *repo, const struct cc_imgdir *d)
 {
 	uint64_t total = 0;
 	unsigned i;
@@ -710,6 +709,29 @@ static uint64_t restore_total(struct cc_repo *repo, const struct cc_imgdir *d)
 	return total;
 }
 
+unsigned cc_restore_order(const struct cc_imgdir *d, unsigned *order)
+{
+	unsigned n = 0, i, k;
+	unsigned char *used = calloc(d->nparts ? d->nparts : 1, 1);
+
+	if (!used) /* parts order: what restoreparts reads */
+		for (i = 0; i < d->nparts; i++)
+			if (d->parts[i].engine != CC_ENGINE_SWAP)
+				order[n++] = i;
+	for (k = 0; used && k < d->ndisks; k++)
+		for (i = 0; i < d->nparts; i++)
+			if (!used[i] && part_number(d->parts[i].name, d->disks[k])) {
+				used[i] = 1;
+				if (d->parts[i].engine != CC_ENGINE_SWAP)
+					order[n++] = i;
+			}
+	for (i = 0; used && i < d->nparts; i++)
+		if (!used[i] && d->parts[i].engine != CC_ENGINE_SWAP)
+			order[n++] = i;
+	free(used);
+	return n;
+}
+
 int cc_restoredisk(const struct cc_disk_restore_opts *o, const struct cc_events *ev,
 		   struct cc_error *err)
 {
@@ -723,7 +745,8 @@ int cc_restoredisk(const struct cc_disk_restore_opts *o, const struct cc_events 
 	if ((ret = restore_precheck(o, d, err)) < 0)
 		goto out;
 	cc_tracker_init(&t, ev, 0);
-	t.p.bytes_total = restore_total(o->repo, d);
+	t.p.bytes_total = o->bytes_total ? o->bytes_total : cc_imgdir_used_bytes(o->repo, d);
+	t.total_known = 1;
 	t.stored_base = 0;
 	if (o->whole_disks) {
 		for (i = 0; i < o->ndevices && !ret; i++)

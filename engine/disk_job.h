@@ -37,6 +37,9 @@ struct cc_disk_restore_opts {
 	unsigned ndevices;
 	int whole_disks;
 	int grow; /* enlarge the last partition and its filesystem */
+	uint64_t bytes_total; /* data in use, for the progress; 0: summed from the
+			       * partition images' headers (a multicast stream
+			       * gives it, its images can be read only once) */
 };
 
 int cc_savedisk(const struct cc_disk_save_opts *o, const struct cc_events *ev,
@@ -46,6 +49,15 @@ int cc_restoredisk(const struct cc_disk_restore_opts *o, const struct cc_events 
 /* Verify the checksum list and every partition image of an image directory. */
 int cc_check_imgdir(struct cc_repo *repo, const char *image, const struct cc_events *ev,
 		    struct cc_error *err);
+
+struct cc_imgdir;
+/* Data in use in every partition image of d (read from their headers). */
+uint64_t cc_imgdir_used_bytes(struct cc_repo *repo, const struct cc_imgdir *d);
+/* The partitions of d (indexes into d->parts, no swap) in the order a
+ * restore reads their images: disk by disk as in "disk", in "parts" order
+ * on each, then any not on those disks; returns how many (order has room
+ * for d->nparts). */
+unsigned cc_restore_order(const struct cc_imgdir *d, unsigned *order);
 
 /* Kernel name of a disk: "/dev/sda" -> "sda"; a regular file -> "sda". */
 void cc_disk_name(const char *path, unsigned index, char *out, size_t len);

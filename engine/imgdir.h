@@ -49,6 +49,9 @@ void cc_imgdir_free(struct cc_imgdir *d);
 int cc_imgdir_open_part(struct cc_repo *r, const struct cc_imgdir *d,
 			const struct cc_imgdir_part *p, struct cc_istream **out,
 			struct cc_error *err);
+/* The file name of volume k (0-based) of a partition's image: p->file
+ * itself when it is not split, else its .aa, .ab ... (or .aaa ...) volumes. */
+int cc_imgdir_part_volume(const struct cc_imgdir_part *p, unsigned k, char *out, size_t len);
 /* Every complete image, sorted by name. */
 int cc_imgdir_list(struct cc_repo *r, struct cc_imgdir ***out, unsigned *n, struct cc_error *err);
 void cc_imgdir_list_free(struct cc_imgdir **v, unsigned n);

@@ -34,82 +34,6 @@
 #define VERIFY_BUF_BYTES (4u << 20)
 #define MAX_SUFFIX_LEN	 3 /* split -a 2, or 3 (WebDAV); not "info" */
 
-/* ---- directory listings ---- */
-
-struct ent {
-	char *name;
-	uint64_t size;
-	int64_t mtime;
-	int is_dir;
-};
-
-struct dirlist {
-	struct ent *v;
-	size_t n, cap;
-};
-
-static int list_cb(void *u, const struct cc_repo_entry *e)
-{
-	struct dirlist *l = u;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct ent *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -CC_E_NOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	if (!(l->v[l->n].name = strdup(e->name)))
-		return -CC_E_NOMEM;
-	l->v[l->n].size = e->size;
-	l->v[l->n].mtime = e->mtime;
-	l->v[l->n].is_dir = e->is_dir;
-	l->n++;
-	return 0;
-}
-
-static int cmp_ent(const void *a, const void *b)
-{
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
-}
-
-static void dirlist_free(struct dirlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].name);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
-/* The entries of dir, sorted by name. */
-static int dirlist_read(struct cc_repo *r, const char *dir, struct dirlist *l, struct cc_error *err)
-{
-	int ret;
-
-	memset(l, 0, sizeof(*l));
-	ret = r->ops->list(r, dir, list_cb, l, err);
-	if (ret == -CC_E_NOMEM)
-		ret = cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
-	if (ret < 0) {
-		dirlist_free(l);
-		return ret;
-	}
-	if (l->n)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_ent);
-	return 0;
-}
-
-static const struct ent *dirlist_find(const struct dirlist *l, const char *name)
-{
-	struct ent key = {.name = (char *)name};
-
-	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), cmp_ent) : NULL;
-}
-
 static char *path_in(const char *dir, const char *file)
 {
 	char *s;
@@ -221,7 +145,7 @@ static int add_volume(struct found *f, uint64_t size)
 }
 
 /* Check split volumes: contiguous from aa..., all but the last of one size. */
-static int check_volumes(const struct dirlist *l, size_t i0, struct found *f, char *why,
+static int check_volumes(const struct cc_dirlist *l, size_t i0, struct found *f, char *why,
 			 size_t whylen)
 {
 	char want[MAX_SUFFIX_LEN + 1];
@@ -271,11 +195,11 @@ static int check_volumes(const struct dirlist *l, size_t i0, struct found *f, ch
  * directory.  FIND_BROKEN fills why (a translated phrase about the
  * partition's image).
  */
-static int find_part(const struct dirlist *l, const char *part, struct found *f, char *why,
+static int find_part(const struct cc_dirlist *l, const char *part, struct found *f, char *why,
 		     size_t whylen)
 {
 	char swapinfo[96];
-	const struct ent *e;
+	const struct cc_dirent *e;
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -293,7 +217,7 @@ static int find_part(const struct dirlist *l, const char *part, struct found *f,
 		return check_volumes(l, i, f, why, whylen);
 	}
 	snprintf(swapinfo, sizeof(swapinfo), "swappt-%s.info", part);
-	if ((e = dirlist_find(l, swapinfo)) && !e->is_dir) {
+	if ((e = cc_dirlist_find(l, swapinfo)) && !e->is_dir) {
 		f->c.engine = CC_ENGINE_SWAP;
 		strcpy(f->c.fs, "swap");
 		strcpy(f->first, swapinfo);
@@ -377,7 +301,7 @@ static int add_part(struct cc_imgdir *d, const char *w, size_t n, const char *im
 	return 0;
 }
 
-static int fill_parts(struct cc_imgdir *d, const struct dirlist *l, int *all)
+static int fill_parts(struct cc_imgdir *d, const struct cc_dirlist *l, int *all)
 {
 	char why[512];
 	unsigned i;
@@ -410,39 +334,39 @@ static int read_image(struct cc_repo *r, const char *image, const struct cc_repo
 		      struct cc_imgdir *d, struct cc_error *err)
 {
 	const char *disk_f = "disk", *parts_f = "parts";
-	const struct ent *tag, *parts;
-	struct dirlist l;
+	const struct cc_dirent *tag, *parts;
+	struct cc_dirlist l;
 	size_t i;
 	int ret, all;
 
-	if ((ret = dirlist_read(r, image, &l, err)) < 0)
+	if ((ret = cc_dirlist_read(r, image, &l, err)) < 0)
 		return ret;
 	if (ends_with(image, PARTIAL_SUFFIX)) { /* being written: see imgdir_write.c */
-		if (!dirlist_find(&l, "disk") && dirlist_find(&l, "disk.pending"))
+		if (!cc_dirlist_find(&l, "disk") && cc_dirlist_find(&l, "disk.pending"))
 			disk_f = "disk.pending";
-		if (!dirlist_find(&l, "parts") && dirlist_find(&l, "parts.pending"))
+		if (!cc_dirlist_find(&l, "parts") && cc_dirlist_find(&l, "parts.pending"))
 			parts_f = "parts.pending";
 	}
-	if (dirlist_find(&l, disk_f))
+	if (cc_dirlist_find(&l, disk_f))
 		ret = read_words(r, image, disk_f, d, add_disk, err);
-	parts = dirlist_find(&l, parts_f);
+	parts = cc_dirlist_find(&l, parts_f);
 	if (!ret && parts)
 		ret = read_words(r, image, parts_f, d, add_part, err);
 	if (!ret && (ret = fill_parts(d, &l, &all)) == -CC_E_NOMEM)
 		ret = cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
 	if (ret < 0) {
-		dirlist_free(&l);
+		cc_dirlist_free(&l);
 		return ret;
 	}
-	tag = dirlist_find(&l, "clonezilla-img");
+	tag = cc_dirlist_find(&l, "clonezilla-img");
 	d->mtime = tag ? tag->mtime : de->mtime;
 	for (i = 0; i < l.n; i++)
 		if (!l.v[i].is_dir)
 			d->bytes += l.v[i].size;
 	d->complete = tag && !tag->is_dir && parts && d->nparts && all &&
-		      !dirlist_find(&l, "00-pseudo-img-note.txt") &&
+		      !cc_dirlist_find(&l, "00-pseudo-img-note.txt") &&
 		      !ends_with(image, PARTIAL_SUFFIX);
-	dirlist_free(&l);
+	cc_dirlist_free(&l);
 	return 0;
 }
 
@@ -589,7 +513,7 @@ int cc_imgdir_open_part(struct cc_repo *r, const struct cc_imgdir *d,
 			const struct cc_imgdir_part *p, struct cc_istream **out,
 			struct cc_error *err)
 {
-	struct dirlist l;
+	struct cc_dirlist l;
 	struct found f;
 	char why[512];
 	int ret;
@@ -600,10 +524,10 @@ int cc_imgdir_open_part(struct cc_repo *r, const struct cc_imgdir *d,
 			       _("partition %s of image %s is swap: it has no image to read (it is "
 				 "recreated with mkswap)"),
 			       p->name, d->name);
-	if ((ret = dirlist_read(r, d->name, &l, err)) < 0)
+	if ((ret = cc_dirlist_read(r, d->name, &l, err)) < 0)
 		return ret;
 	ret = find_part(&l, p->name, &f, why, sizeof(why));
-	dirlist_free(&l);
+	cc_dirlist_free(&l);
 	switch (ret) {
 	case FIND_NOMEM:
 		ret = cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
@@ -638,22 +562,35 @@ int cc_imgdir_open_part(struct cc_repo *r, const struct cc_imgdir *d,
 	return ret;
 }
 
+int cc_imgdir_part_volume(const struct cc_imgdir_part *p, unsigned k, char *out, size_t len)
+{
+	const char *dot = strrchr(p->file, '.');
+	size_t suflen = dot ? strlen(dot + 1) : 0, base;
+	char suf[MAX_SUFFIX_LEN + 1];
+
+	if (!dot || suflen < 2 || suflen > MAX_SUFFIX_LEN || strspn(dot + 1, "a") != suflen)
+		return k == 0 && snprintf(out, len, "%s", p->file) < (int)len ? 0 : -1;
+	base = (size_t)(dot - p->file);
+	suffix_of(k, suflen, suf);
+	return snprintf(out, len, "%.*s.%s", (int)base, p->file, suf) < (int)len ? 0 : -1;
+}
+
 /* ---- the list of images ---- */
 
 int cc_imgdir_list(struct cc_repo *r, struct cc_imgdir ***out, unsigned *n, struct cc_error *err)
 {
 	struct cc_imgdir **v = NULL;
-	struct dirlist l;
+	struct cc_dirlist l;
 	unsigned cnt = 0;
 	size_t i;
 	int ret;
 
 	*out = NULL;
 	*n = 0;
-	if ((ret = dirlist_read(r, "", &l, err)) < 0)
+	if ((ret = cc_dirlist_read(r, "", &l, err)) < 0)
 		return ret;
 	for (i = 0; i < l.n; i++) {
-		const struct ent *e = &l.v[i];
+		const struct cc_dirent *e = &l.v[i];
 		struct cc_error scratch;
 		struct cc_imgdir *d, **nv;
 
@@ -668,13 +605,13 @@ int cc_imgdir_list(struct cc_repo *r, struct cc_imgdir ***out, unsigned *n, stru
 		if (!(nv = realloc(v, (cnt + 1) * sizeof(*nv)))) {
 			cc_imgdir_free(d);
 			cc_imgdir_list_free(v, cnt);
-			dirlist_free(&l);
+			cc_dirlist_free(&l);
 			return cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
 		}
 		v = nv;
 		v[cnt++] = d;
 	}
-	dirlist_free(&l); /* sorted by name, so the list is too */
+	cc_dirlist_free(&l); /* sorted by name, so the list is too */
 	*out = v;
 	*n = cnt;
 	return 0;

@@ -27,6 +27,8 @@ struct cc_tracker {
 	struct cc_meter meter;
 	struct cc_progress p;
 	uint64_t stored_base; /* compressed bytes of earlier partitions */
+	int total_known;      /* p.bytes_total is the whole job's already: a restore
+			       * does not add each partition's used bytes to it */
 };
 
 void cc_tracker_init(struct cc_tracker *t, const struct cc_events *ev, uint64_t bytes_total);

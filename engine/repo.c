@@ -195,3 +195,66 @@ int cc_repo_get(struct cc_repo *r, const char *path, size_t max, char **data, si
 	cc_istream_free(s);
 	return ret;
 }
+
+/* ---- a directory's entries ---- */
+
+static int list_cb(void *u, const struct cc_repo_entry *e)
+{
+	struct cc_dirlist *l = u;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct cc_dirent *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -CC_E_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!(l->v[l->n].name = strdup(e->name)))
+		return -CC_E_NOMEM;
+	l->v[l->n].size = e->size;
+	l->v[l->n].mtime = e->mtime;
+	l->v[l->n].is_dir = e->is_dir;
+	l->n++;
+	return 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct cc_dirent *)a)->name, ((const struct cc_dirent *)b)->name);
+}
+
+void cc_dirlist_free(struct cc_dirlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+int cc_dirlist_read(struct cc_repo *r, const char *dir, struct cc_dirlist *l, struct cc_error *err)
+{
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = r->ops->list(r, dir, list_cb, l, err);
+	if (ret == -CC_E_NOMEM)
+		ret = cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
+	if (ret < 0) {
+		cc_dirlist_free(l);
+		return ret;
+	}
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_ent);
+	return 0;
+}
+
+const struct cc_dirent *cc_dirlist_find(const struct cc_dirlist *l, const char *name)
+{
+	struct cc_dirent key = {.name = (char *)name};
+
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), cmp_ent) : NULL;
+}

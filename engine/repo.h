@@ -126,6 +126,23 @@ void cc_repo_entry_from_stat(struct cc_repo_entry *e, const char *name, const st
 /* For back ends: the CC_E_* code for a file operation's errno. */
 int cc_repo_errno_code(int e);
 
+/* The entries of a directory, read once and sorted by name (names owned). */
+struct cc_dirent {
+	char *name;
+	uint64_t size;
+	int64_t mtime;
+	int is_dir;
+};
+struct cc_dirlist {
+	struct cc_dirent *v;
+	size_t n, cap;
+};
+int cc_dirlist_read(struct cc_repo *r, const char *dir, struct cc_dirlist *l,
+		    struct cc_error *err);
+/* The entry of that name, or NULL. */
+const struct cc_dirent *cc_dirlist_find(const struct cc_dirlist *l, const char *name);
+void cc_dirlist_free(struct cc_dirlist *l);
+
 /* Small whole files (metadata). */
 int cc_repo_put(struct cc_repo *r, const char *path, const void *data, size_t len,
 		struct cc_error *err);

@@ -231,7 +231,8 @@ int cc_restore_part(struct cc_istream *src, const char *target, unsigned flags,
 	ii = cc_image_get_info(img);
 	res->info = *ii;
 	snprintf(res->fs_type, sizeof(res->fs_type), "%s", ii->fs_tag);
-	tracker->p.bytes_total += ii->used_blocks * ii->block_size;
+	if (!tracker->total_known)
+		tracker->p.bytes_total += ii->used_blocks * ii->block_size;
 	if (ii->format == CC_FMT_RAW && (ret = first_raw_extent(img, flags, &first, err)) < 0)
 		goto out;
 	if (!check_only && (ret = open_target(target, ii, &dev, err)) < 0)

@@ -1,22 +1,18 @@
 /*
- * run.c - see run.h.
+ * run.c - cc_run(); see run.h.
  *
- * posix_spawnp(), never a shell.  The child gets LC_ALL=C (its output is
- * parsed and saved into images, as Clonezilla does), its standard input
- * from a pipe or /dev/null, standard output into a pipe or /dev/null,
- * standard error into a pipe, and no other file descriptor of ours.  One
- * poll() loop feeds the input and drains both outputs, so a child that
- * writes much while we still write to it never deadlocks.  SIGPIPE is
- * blocked in this thread while we write: a child that exits without
- * reading all its input gives EPIPE, not a dead process.
+ * The child is started by spawn.c (LC_ALL=C, pipes, no other descriptor
+ * of ours) in our process group.  One poll() loop feeds the input and
+ * drains both outputs, so a child that writes much while we still write
+ * to it never deadlocks.  SIGPIPE is blocked in this thread while we
+ * write: a child that exits without reading all its input gives EPIPE,
+ * not a dead process.
  */
-#include "run.h"
+#include "run_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +23,6 @@
 #include "error.h"
 #include "i18n.h"
 
-extern char **environ;
-
 #define ERR_KEEP   8192 /* bytes of standard error kept for the message */
 #define ERR_LINES  3	/* lines of it shown */
 #define CMD_SHOWN  200	/* characters of the command line shown */
@@ -38,44 +32,6 @@ struct buf {
 	size_t len, cap;
 	size_t max; /* 0: unlimited; else bytes kept (the rest is read and dropped) */
 };
-
-/* Debian packages of the helpers we run, for the "not installed" message. */
-static const char *package_of(const char *prog)
-{
-	static const struct {
-		const char *prog, *pkg;
-	} t[] = {{"sfdisk", "fdisk"},	  {"sgdisk", "gdisk"},
-		 {"parted", "parted"},	  {"partprobe", "parted"},
-		 {"blkid", "util-linux"}, {"mkswap", "util-linux"}};
-	const char *base = strrchr(prog, '/');
-	size_t i;
-
-	base = base ? base + 1 : prog;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(base, t[i].prog))
-			return t[i].pkg;
-	return NULL;
-}
-
-/* "sfdisk --dump /dev/sda", shortened for messages. */
-static void cmdline(const char *const argv[], char *out, size_t len)
-{
-	size_t n = 0;
-	int i;
-
-	out[0] = '\0';
-	for (i = 0; argv[i] && n + 1 < len; i++) {
-		int quote = strpbrk(argv[i], " \t'\"") != NULL || !argv[i][0];
-		int w = snprintf(out + n, len - n, quote ? "%s'%s'" : "%s%s", i ? " " : "",
-				 argv[i]);
-
-		if (w < 0)
-			break;
-		n += (size_t)w;
-	}
-	if (n >= len && len > 4)
-		memcpy(out + len - 4, "...", 4);
-}
 
 /* The first ERR_LINES non-empty lines of standard error, joined by " / ". */
 static void first_lines(const struct buf *b, char *out, size_t len)
@@ -131,103 +87,12 @@ static int buf_add(struct buf *b, const char *data, size_t len)
 	return 0;
 }
 
-/* The environment with LC_ALL=C (and no other LC_ALL). */
-static char **c_locale_env(void)
-{
-	size_t n = 0, i, j = 0;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "LC_ALL=", 7))
-			env[j++] = environ[i];
-	env[j++] = (char *)"LC_ALL=C";
-	env[j] = NULL;
-	return env;
-}
-
-struct child {
-	pid_t pid;
-	int in, out, err; /* our ends; -1 when closed or unused */
-};
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0) {
 		close(*fd);
 		*fd = -1;
 	}
-}
-
-static int spawn(const char *const argv[], int want_in, int want_out, const sigset_t *mask,
-		 struct child *c)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
-	char **env = NULL;
-	sigset_t def;
-	int rc;
-
-	if ((want_in && pipe2(pin, O_CLOEXEC) < 0) || (want_out && pipe2(pout, O_CLOEXEC) < 0) ||
-	    pipe2(perr, O_CLOEXEC) < 0) {
-		rc = errno;
-		goto close_pipes;
-	}
-	env = c_locale_env();
-	if (!env) {
-		rc = ENOMEM;
-		goto close_pipes;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	if (want_in)
-		posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (want_out)
-		posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	/* The child starts with our mask (SIGPIPE unblocked) and default
-	 * SIGPIPE/SIGINT/SIGTERM handling. */
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	posix_spawnattr_setsigmask(&attr, mask);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, (char *const *)argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(env);
-	if (rc)
-		goto close_pipes;
-	close_fd(&pin[0]);
-	close_fd(&pout[1]);
-	close_fd(&perr[1]);
-	c->in = pin[1];
-	c->out = pout[0];
-	c->err = perr[0];
-	if (c->in >= 0)
-		fcntl(c->in, F_SETFL, fcntl(c->in, F_GETFL) | O_NONBLOCK);
-	return 0;
-
-close_pipes:
-	close_fd(&pin[0]);
-	close_fd(&pin[1]);
-	close_fd(&pout[0]);
-	close_fd(&pout[1]);
-	close_fd(&perr[0]);
-	close_fd(&perr[1]);
-	return rc;
 }
 
 /* Read what is there from *fd into b; close it at the end. */
@@ -246,7 +111,7 @@ static int drain(int *fd, struct buf *b)
 }
 
 /* Feed the input, collect the outputs, until every pipe is closed. */
-static int pump(struct child *c, const char *in, size_t in_len, struct buf *out, struct buf *err)
+static int pump(struct cc_child *c, const char *in, size_t in_len, struct buf *out, struct buf *err)
 {
 	size_t done = 0;
 
@@ -303,23 +168,6 @@ static int reap(pid_t pid, int *status)
 	return 0;
 }
 
-/* Take a SIGPIPE that arrived while it was blocked, so it is not
- * delivered when the old mask comes back. */
-static void eat_sigpipe(const sigset_t *old)
-{
-	sigset_t pend, one;
-	struct timespec zero = {0, 0};
-
-	if (sigismember(old, SIGPIPE))
-		return; /* the caller had it blocked: leave it pending */
-	sigemptyset(&pend);
-	if (sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE)) {
-		sigemptyset(&one);
-		sigaddset(&one, SIGPIPE);
-		sigtimedwait(&one, NULL, &zero);
-	}
-}
-
 static int result(const char *const argv[], int status, const struct buf *err,
 		  struct cc_error *e)
 {
@@ -327,7 +175,7 @@ static int result(const char *const argv[], int status, const struct buf *err,
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	cmdline(argv, cmd, sizeof(cmd));
+	cc_cmdline(argv, cmd, sizeof(cmd));
 	first_lines(err, lines, sizeof(lines));
 	if (WIFSIGNALED(status))
 		return cc_fail(e, CC_E_IO, 0, _("'%s' was killed by signal %d%s%s"), cmd,
@@ -339,30 +187,12 @@ static int result(const char *const argv[], int status, const struct buf *err,
 		       WEXITSTATUS(status));
 }
 
-static int not_started(const char *const argv[], int rc, struct cc_error *err)
-{
-	const char *pkg = package_of(argv[0]);
-	char cmd[CMD_SHOWN];
-
-	if (rc == ENOENT && pkg)
-		return cc_fail(err, CC_E_NOTFOUND, 0,
-			       _("%s is not installed: install the Debian package '%s'"), argv[0],
-			       pkg);
-	if (rc == ENOENT)
-		return cc_fail(err, CC_E_NOTFOUND, 0,
-			       _("%s is not installed (not found in PATH): install it"), argv[0]);
-	if (rc == ENOMEM)
-		return cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
-	cmdline(argv, cmd, sizeof(cmd));
-	return cc_fail(err, rc == EACCES ? CC_E_PERM : CC_E_IO, rc, _("cannot run '%s'"), cmd);
-}
-
 int cc_run(const char *const argv[], const void *in, size_t in_len, char **out, size_t *out_len,
 	   struct cc_error *err)
 {
 	struct buf ob = {NULL, 0, 0, 0}, eb = {NULL, 0, 0, ERR_KEEP};
-	struct child c = {-1, -1, -1, -1};
-	sigset_t block, old;
+	struct cc_child c;
+	sigset_t old;
 	int rc, status = 0;
 
 	if (out)
@@ -371,13 +201,13 @@ int cc_run(const char *const argv[], const void *in, size_t in_len, char **out, 
 		*out_len = 0;
 	if (!argv || !argv[0] || !argv[0][0])
 		return cc_fail(err, CC_E_BAD_ARGS, 0, _("no program to run"));
-	sigemptyset(&block);
-	sigaddset(&block, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = spawn(argv, in != NULL, out != NULL, &old, &c);
+	cc_sigpipe_block(&old);
+	rc = cc_spawn_impl(argv,
+			   CC_SPAWN_SAME_SESSION | (in ? CC_SPAWN_STDIN : 0) | (out ? CC_SPAWN_STDOUT : 0),
+			   &old, &c);
 	if (rc) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return not_started(argv, rc, err);
+		cc_sigpipe_restore(&old);
+		return cc_spawn_failed(argv, rc, err);
 	}
 	rc = pump(&c, in, in ? in_len : 0, &ob, &eb);
 	close_fd(&c.in);
@@ -385,8 +215,7 @@ int cc_run(const char *const argv[], const void *in, size_t in_len, char **out, 
 	close_fd(&c.err);
 	if (reap(c.pid, &status) < 0 && !rc)
 		rc = -ECHILD;
-	eat_sigpipe(&old);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	cc_sigpipe_restore(&old);
 	if (rc) {
 		char cmd[CMD_SHOWN];
 
@@ -394,7 +223,7 @@ int cc_run(const char *const argv[], const void *in, size_t in_len, char **out, 
 		free(eb.p);
 		if (rc == -ENOMEM)
 			return cc_fail(err, CC_E_NOMEM, 0, _("out of memory"));
-		cmdline(argv, cmd, sizeof(cmd));
+		cc_cmdline(argv, cmd, sizeof(cmd));
 		return cc_fail(err, CC_E_IO, -rc, _("cannot talk to '%s'"), cmd);
 	}
 	rc = result(argv, status, &eb, err);

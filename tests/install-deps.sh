@@ -32,6 +32,9 @@ PKGS=(
 	# network set-up (engine/netcfg.c, t7300): the DHCP clients it runs (busybox udhcpc, ISC
 	# dhclient) and a DHCP server for the test (dnsmasq-base: the binary, no system service)
 	busybox isc-dhcp-client dnsmasq-base
+	# multicast restore (engine/mcast_*.c; t9000-mcast, t8400, make bench-mcast): udp-sender and
+	# udp-receiver; nft drops 1% of one test receiver's packets (no netem here), tc shapes links
+	udpcast nftables iproute2
 )
 # the live medium (live/build.sh, make live / netboot / check-live): the programs it packs come
 # from the packages above, and busybox-static, the kernel and syslinux come as .deb files from

@@ -96,6 +96,12 @@ Disks and image directories (Clonezilla's layout, in a repository):
   check -r REPO IMAGE     verify a whole image directory
   list [-r REPO]          complete images with date, size and disks
 
+Many computers at once (multicast, udpcast):
+  mcast-serve [-b] [-r REPO] [--interface IF] [--clients N] [--max-wait S] IMAGE
+                          send an image to every client that joins
+  restoredisk [-b] --multicast [--interface IF] DISK...
+                          restore what a server sends (also restoreparts)
+
 Run 'clonecast COMMAND --help' for the options of a command.
 EOF
 )

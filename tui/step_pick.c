@@ -68,7 +68,7 @@ int step_disk(struct wiz *w)
 	char labels[64][160];
 	int n, choice = w->disk, restore = wiz_is_restore(w), r;
 
-	if (w->action == ACT_CHECK)
+	if (w->action == ACT_CHECK || w->action == ACT_MCAST_SERVE)
 		return STEP_SKIP;
 	if (wiz_load_disks(w) < 0)
 		return STEP_BACK;
@@ -233,6 +233,8 @@ static int pick_image(struct wiz *w)
 
 int step_image(struct wiz *w)
 {
+	if (w->action == ACT_MCAST_RESTORE)
+		return STEP_SKIP; /* the stream names it */
 	return wiz_is_save(w) ? new_image(w) : pick_image(w);
 }
 

@@ -26,6 +26,8 @@ int step_repo_kind(struct wiz *w)
 						   REPO_MOUNTED};
 	int choice = 0;
 
+	if (w->action == ACT_MCAST_RESTORE)
+		return STEP_SKIP; /* the sender has the image */
 	snprintf(folder, sizeof(folder), w->demo ? _("The demo folder (%s)") : _("A folder already mounted (%s)"),
 		 w->repo_dir);
 	items[0] = (struct ui_item){"ssh", _("An SSH server (SFTP)"), 0};
@@ -112,7 +114,7 @@ int step_network(struct wiz *w)
 	int choice = 0, nitems = 0, keep = -1;
 	struct cc_error err;
 
-	if (w->demo || (w->repo_kind != REPO_SSH && w->repo_kind != REPO_SMB))
+	if (w->demo || (w->repo_kind != REPO_SSH && w->repo_kind != REPO_SMB && !wiz_is_mcast(w)))
 		return STEP_SKIP; /* the demo never changes the machine's network */
 	if (cc_net_list(&ifs, &n, &err) < 0 || !n) {
 		free(ifs);
@@ -424,6 +426,8 @@ static int local_part(struct wiz *w)
 
 int step_repo_details(struct wiz *w)
 {
+	if (w->action == ACT_MCAST_RESTORE)
+		return STEP_SKIP;
 	switch (w->repo_kind) {
 	case REPO_SSH:
 	case REPO_SMB:

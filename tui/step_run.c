@@ -14,13 +14,11 @@
 #include "error.h"
 #include "filepart.h"
 #include "i18n.h"
+#include "mcast.h"
 #include "ui.h"
 #include "wizard.h"
 
-#define KEY_ESC 27
-
-/* Append one shell word, quoted when needed. */
-static void put_word(char *buf, size_t len, const char *s)
+void wiz_put_word(char *buf, size_t len, const char *s)
 {
 	size_t o = strlen(buf);
 	int plain = *s && !strpbrk(s, " \t'\"\\$`;&|<>()*?[]#~!{}");
@@ -71,45 +69,58 @@ void wiz_command_line(const struct wiz *w, char *buf, size_t len)
 	unsigned n;
 
 	buf[0] = '\0';
-	put_word(buf, len, "clonecast");
-	put_word(buf, len, w->action <= ACT_CHECK ? verbs[w->action] : "?");
-	put_word(buf, len, "-b");
-	put_word(buf, len, "-r");
-	put_word(buf, len, w->repo_url);
+	wiz_put_word(buf, len, "clonecast");
+	if (w->action == ACT_MCAST_SERVE) {
+		wiz_mcast_serve_command(w, buf, len);
+		return;
+	}
+	wiz_put_word(buf, len, w->action == ACT_MCAST_RESTORE ? "restoredisk"
+			   : w->action <= ACT_CHECK   ? verbs[w->action]
+						      : "?");
+	wiz_put_word(buf, len, "-b");
+	if (w->action == ACT_MCAST_RESTORE) {
+		wiz_put_word(buf, len, "--multicast");
+		n = job_devices(w, devs, CC_MAX_PARTS_INFO);
+		for (unsigned i = 0; i < n; i++)
+			wiz_put_word(buf, len, devs[i]);
+		return;
+	}
+	wiz_put_word(buf, len, "-r");
+	wiz_put_word(buf, len, w->repo_url);
 	if (w->repo_kind == REPO_SMB && w->smb_proto[0] && strcmp(w->smb_proto, "auto")) {
-		put_word(buf, len, "--smb-protocol");
-		put_word(buf, len, w->smb_proto);
+		wiz_put_word(buf, len, "--smb-protocol");
+		wiz_put_word(buf, len, w->smb_proto);
 	}
 	if (wiz_is_save(w)) {
-		put_word(buf, len, "-z");
+		wiz_put_word(buf, len, "-z");
 		snprintf(tmp, sizeof(tmp), "%s", cc_codec_name(w->codec));
 		if (w->level && w->codec != CC_CODEC_NONE)
 			snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp), ":%d", w->level);
-		put_word(buf, len, tmp);
+		wiz_put_word(buf, len, tmp);
 		if (w->threads) {
 			snprintf(tmp, sizeof(tmp), "%u", w->threads);
-			put_word(buf, len, "-j");
-			put_word(buf, len, tmp);
+			wiz_put_word(buf, len, "-j");
+			wiz_put_word(buf, len, tmp);
 		}
 		if (w->split_mb) {
 			snprintf(tmp, sizeof(tmp), "%u", w->split_mb);
-			put_word(buf, len, "-i");
-			put_word(buf, len, tmp);
+			wiz_put_word(buf, len, "-i");
+			wiz_put_word(buf, len, tmp);
 		}
 		if (w->check_after)
-			put_word(buf, len, "--check");
+			wiz_put_word(buf, len, "--check");
 	}
-	put_word(buf, len, w->image);
+	wiz_put_word(buf, len, w->image);
 	if (w->action == ACT_CHECK)
 		return;
 	n = job_devices(w, devs, CC_MAX_PARTS_INFO);
 	for (unsigned i = 0; i < n; i++)
-		put_word(buf, len, devs[i]);
+		wiz_put_word(buf, len, devs[i]);
 }
 
 int step_summary(struct wiz *w)
 {
-	static const char *verbs[5];
+	static const char *verbs[ACT_MCAST_SERVE + 1];
 	char text[3000], cmd[1600], what[400] = "", size[32];
 	const char *devs[CC_MAX_PARTS_INFO];
 	unsigned n = 0;
@@ -119,7 +130,9 @@ int step_summary(struct wiz *w)
 	verbs[ACT_RESTOREDISK] = _("Restore onto the disk");
 	verbs[ACT_RESTOREPARTS] = _("Restore onto partitions");
 	verbs[ACT_CHECK] = _("Check the image");
-	if (w->action != ACT_CHECK) {
+	verbs[ACT_MCAST_RESTORE] = _("Restore onto the disk from a multicast sender");
+	verbs[ACT_MCAST_SERVE] = _("Send the image by multicast");
+	if (w->action != ACT_CHECK && w->action != ACT_MCAST_SERVE) {
 		const struct cc_disk_info *d = &w->disks[w->disk];
 
 		n = job_devices(w, devs, CC_MAX_PARTS_INFO);
@@ -131,8 +144,14 @@ int step_summary(struct wiz *w)
 			 d->model[0] ? ", " : "", d->model);
 	}
 	wiz_command_line(w, cmd, sizeof(cmd));
-	snprintf(text, sizeof(text), "%s: %s\n%s: %s\n%s: %s\n", _("Action"), verbs[w->action],
-		 _("Repository"), w->repo_url, _("Image"), w->image);
+	if (w->action == ACT_MCAST_RESTORE)
+		snprintf(text, sizeof(text), "%s: %s\n%s: %s\n", _("Action"), verbs[w->action],
+			 _("Image"), _("the one the sender sends (it names it)"));
+	else
+		snprintf(text, sizeof(text), "%s: %s\n%s: %s\n%s: %s\n", _("Action"),
+			 verbs[w->action], _("Repository"), w->repo_url, _("Image"), w->image);
+	if (w->action == ACT_MCAST_SERVE)
+		wiz_mcast_summary(w, text + strlen(text), sizeof(text) - strlen(text));
 	if (n)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s: %s\n",
 			 wiz_is_save(w) ? _("Source") : _("Target"), what);
@@ -152,10 +171,16 @@ int step_summary(struct wiz *w)
 	if (wiz_is_restore(w)) {
 		char warn[800];
 
-		snprintf(warn, sizeof(warn),
-			 _("LAST WARNING: everything on %s will be overwritten by the image %s.\n\n"
-			   "Really restore?"),
-			 what, w->image);
+		if (w->action == ACT_MCAST_RESTORE)
+			snprintf(warn, sizeof(warn),
+				 _("LAST WARNING: everything on %s will be overwritten by the image "
+				   "that the multicast sender sends.\n\nReally restore?"),
+				 what);
+		else
+			snprintf(warn, sizeof(warn),
+				 _("LAST WARNING: everything on %s will be overwritten by the image "
+				   "%s.\n\nReally restore?"),
+				 what, w->image);
 		if (ui_yesno(_("Overwrite the disk?"), warn, 1) != UI_OK)
 			return STEP_BACK;
 	}
@@ -174,6 +199,8 @@ struct job {
 	int done, ret;
 	struct cc_error err;
 	char cmd[1600];
+	char image[256]; /* multicast: the image the sender named; "" until then */
+	const char *title;
 };
 
 static int on_progress(void *user, const struct cc_progress *p)
@@ -191,6 +218,32 @@ static int on_progress(void *user, const struct cc_progress *p)
 	cancel = j->cancel;
 	pthread_mutex_unlock(&j->lock);
 	return cancel;
+}
+
+/* Multicast: the stream's header arrived (the job's thread). */
+static void on_arrived(void *user, const char *image, const char *sender, uint64_t bytes)
+{
+	struct job *j = user;
+
+	(void)sender;
+	(void)bytes;
+	pthread_mutex_lock(&j->lock);
+	snprintf(j->image, sizeof(j->image), "%s", image);
+	pthread_mutex_unlock(&j->lock);
+}
+
+static int run_mcast_restore(struct job *j, const char *const *devs, unsigned n,
+			     const struct cc_events *ev)
+{
+	struct cc_mcast_recv_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.devices = devs;
+	o.ndevices = n;
+	o.whole_disks = 1;
+	o.arrived = on_arrived;
+	o.user = j;
+	return cc_mcast_restore(&o, ev, &j->err);
 }
 
 static void *run_job(void *arg)
@@ -223,6 +276,8 @@ static void *run_job(void *arg)
 	}
 	if (ret < 0) {
 		/* reported below */
+	} else if (w->action == ACT_MCAST_RESTORE) {
+		ret = run_mcast_restore(j, devs, n, &ev);
 	} else if (wiz_is_save(w)) {
 		struct cc_disk_save_opts o;
 
@@ -262,9 +317,11 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
-static void draw(struct job *j, const char *title)
+static void draw(void *arg)
 {
-	char l[8][300], a[32], b[32], c[32], d[32];
+	struct job *j = arg;
+	const char *title = j->title;
+	char l[8][300], a[32], b[32], c[32], d[32], img[256];
 	const char *lines[8];
 	struct cc_progress p;
 	double frac = 0;
@@ -274,8 +331,20 @@ static void draw(struct job *j, const char *title)
 	p = j->p;
 	snprintf(l[7], sizeof(l[7]), "%s%s%s%s", j->part_name, j->part_fs[0] ? " (" : "",
 		 j->part_fs, j->part_fs[0] ? ")" : "");
+	snprintf(img, sizeof(img), "%s", j->w->action == ACT_MCAST_RESTORE ? j->image : j->w->image);
 	pthread_mutex_unlock(&j->lock);
-	snprintf(l[n], sizeof(l[0]), "%s %s", _("Image:"), j->w->image), n++;
+	if (j->w->action == ACT_MCAST_RESTORE && !img[0]) {
+		ui_fmt_duration(p.elapsed_ms, c, sizeof(c));
+		snprintf(l[n], sizeof(l[0]), "%s", _("Waiting for a multicast sender ...")), n++;
+		snprintf(l[n], sizeof(l[0]), _("Waiting for: %s"), c), n++;
+		snprintf(l[n], sizeof(l[0]), "%s",
+			 _("Nothing is written before the sender starts the transfer.")), n++;
+		for (int i = 0; i < n; i++)
+			lines[i] = l[i];
+		ui_gauge(title, lines, n, 0, _("Esc: cancel"));
+		return;
+	}
+	snprintf(l[n], sizeof(l[0]), "%s %s", _("Image:"), img), n++;
 	if (p.part_count)
 		snprintf(l[n], sizeof(l[0]), _("Partition %u of %u: %s"), p.part_index,
 			 p.part_count, l[7]), n++;
@@ -308,44 +377,37 @@ static void draw(struct job *j, const char *title)
 int step_progress(struct wiz *w)
 {
 	struct job j;
-	pthread_t t;
-	const char *title = wiz_is_save(w)      ? _("Saving")
-			    : wiz_is_restore(w) ? _("Restoring")
+	struct wiz_job_loop loop;
+	const char *title;
+
+	w->job_report[0] = '\0';
+	if (w->action == ACT_MCAST_SERVE)
+		return step_mcast_serve(w);
+	title = wiz_is_save(w)			? _("Saving")
+		: wiz_is_restore(w)		? _("Restoring")
 						: _("Checking");
 
 	memset(&j, 0, sizeof(j));
 	j.w = w;
+	j.title = title;
 	pthread_mutex_init(&j.lock, NULL);
 	wiz_command_line(w, j.cmd, sizeof(j.cmd));
-	if (pthread_create(&t, NULL, run_job, &j) != 0) {
-		ui_msgbox(_("Error"), _("Cannot start the job (out of memory?)."));
+	loop = (struct wiz_job_loop){
+		.run = run_job,
+		.arg = &j,
+		.lock = &j.lock,
+		.done = &j.done,
+		.cancel = &j.cancel,
+		.draw = draw,
+		.title = title,
+		.cancel_question = wiz_is_save(w) ? _("Stop saving? The unfinished image is removed.")
+						  : _("Stop now? The target is left incomplete and "
+						      "must be restored again."),
+	};
+	if (wiz_job_loop(&loop) < 0) {
+		pthread_mutex_destroy(&j.lock);
 		return STEP_BACK;
 	}
-	for (;;) {
-		int key, done;
-
-		pthread_mutex_lock(&j.lock);
-		done = j.done;
-		pthread_mutex_unlock(&j.lock);
-		if (done)
-			break;
-		draw(&j, title);
-		key = ui_wait_key(200);
-		if (key == KEY_ESC && !j.cancel) {
-			/* the job goes on while the question is on the screen */
-			if (ui_yesno(_("Cancel?"),
-				     wiz_is_save(w) ? _("Stop saving? The unfinished image is removed.")
-						    : _("Stop now? The target is left incomplete "
-							"and must be restored again."),
-				     1) == UI_OK) {
-				pthread_mutex_lock(&j.lock);
-				j.cancel = 1;
-				pthread_mutex_unlock(&j.lock);
-				ui_infobox(title, _("Stopping ..."));
-			}
-		}
-	}
-	pthread_join(t, NULL);
 	pthread_mutex_destroy(&j.lock);
 	w->job_ret = j.ret;
 	snprintf(w->job_error, sizeof(w->job_error), "%s", j.ret < 0 ? j.err.detail : "");
@@ -364,7 +426,7 @@ int step_result(struct wiz *w)
 		{"4", _("Reboot"), !w->live},
 		{"5", _("Power off"), !w->live},
 	};
-	char text[1200], a[32], b[32], c[32];
+	char text[2600], a[32], b[32], c[32];
 	int choice = 0, r;
 
 	ui_fmt_duration(w->job_ms, a, sizeof(a));
@@ -373,7 +435,9 @@ int step_result(struct wiz *w)
 		snprintf(text, sizeof(text), "%s\n\n%s %s\n%s %s\n",
 			 wiz_is_save(w)	     ? _("The image was saved and is complete.")
 			 : wiz_is_restore(w) ? _("The image was restored.")
-					     : _("The image is good: every checksum verified."),
+			 : w->action == ACT_MCAST_SERVE
+				 ? _("The image was sent.")
+				 : _("The image is good: every checksum verified."),
 			 _("Time:"), a, _("Data:"), b);
 		if (w->job_ms) {
 			ui_fmt_bytes(w->job_bytes * 1000 / w->job_ms, c, sizeof(c));
@@ -394,6 +458,8 @@ int step_result(struct wiz *w)
 	} else {
 		snprintf(text, sizeof(text), "%s\n\n%s", _("It did not work:"), w->job_error);
 	}
+	if (w->job_report[0])
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "\n%s", w->job_report);
 	for (;;) {
 		r = ui_menu(w->job_ret == 0 ? _("Done") : _("Not done"), text, items, 5, &choice,
 			    UI_NO_BACK | UI_NO_CANCEL);

@@ -92,16 +92,20 @@ int step_action(struct wiz *w)
 		{"3", _("Restore an image to a whole disk"), 0},
 		{"4", _("Restore an image to partitions"), 0},
 		{"5", _("Check an image (writes nothing)"), 0},
-		{"6", _("Open a shell"), 0},
-		{"7", _("Reboot"), 0},
-		{"8", _("Power off"), 0},
+		{"6", _("Restore a whole disk from multicast (many computers at once)"), 0},
+		{"7", _("Send an image to many computers (multicast server)"), 0},
+		{"8", _("Open a shell"), 0},
+		{"9", _("Reboot"), 0},
+		{"0", _("Power off"), 0},
 	};
-	static const enum wiz_action acts[] = {ACT_SAVEDISK, ACT_SAVEPARTS, ACT_RESTOREDISK,
-					       ACT_RESTOREPARTS, ACT_CHECK, ACT_SHELL,
-					       ACT_REBOOT, ACT_POWEROFF};
+	static const enum wiz_action acts[] = {ACT_SAVEDISK,	  ACT_SAVEPARTS,     ACT_RESTOREDISK,
+					       ACT_RESTOREPARTS,  ACT_CHECK,	     ACT_MCAST_RESTORE,
+					       ACT_MCAST_SERVE,	  ACT_SHELL,	     ACT_REBOOT,
+					       ACT_POWEROFF};
+	const int nitems = (int)(sizeof(items) / sizeof(items[0]));
 	int choice = 0;
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < nitems; i++)
 		if (acts[i] == w->action)
 			choice = i;
 	for (;;) {
@@ -111,7 +115,7 @@ int step_action(struct wiz *w)
 				w->demo ? _("Demo: the disks are files in the demo folder; no real "
 					    "disk is touched.")
 					: _("Choose what to do."),
-				items, 8, &choice, w->lang_fixed ? UI_NO_BACK : 0)) {
+				items, nitems, &choice, w->lang_fixed ? UI_NO_BACK : 0)) {
 		case UI_OK:
 			break;
 		case UI_BACK:

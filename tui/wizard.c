@@ -59,12 +59,19 @@ int wiz_is_save(const struct wiz *w)
 
 int wiz_is_restore(const struct wiz *w)
 {
-	return w->action == ACT_RESTOREDISK || w->action == ACT_RESTOREPARTS;
+	return w->action == ACT_RESTOREDISK || w->action == ACT_RESTOREPARTS ||
+	       w->action == ACT_MCAST_RESTORE;
 }
 
 int wiz_whole_disk(const struct wiz *w)
 {
-	return w->action == ACT_SAVEDISK || w->action == ACT_RESTOREDISK;
+	return w->action == ACT_SAVEDISK || w->action == ACT_RESTOREDISK ||
+	       w->action == ACT_MCAST_RESTORE;
+}
+
+int wiz_is_mcast(const struct wiz *w)
+{
+	return w->action == ACT_MCAST_RESTORE || w->action == ACT_MCAST_SERVE;
 }
 
 void wiz_close_repo(struct wiz *w)
@@ -110,12 +117,11 @@ typedef int (*step_fn)(struct wiz *w);
 
 static const step_fn steps[] = {
 	step_language, step_action,	 step_repo_kind, step_network,	step_repo_details,
-	step_disk,     step_image,	 step_compression, step_summary, step_progress,
-	step_result,
+	step_disk,     step_image,	 step_compression, step_mcast_options, step_summary,
+	step_progress, step_result,
 };
 #define NSTEPS ((int)(sizeof(steps) / sizeof(steps[0])))
 #define STEP_ACTION 1
-#define STEP_DISK 5
 
 /* Run the steps; returns the exit status. */
 static int run(struct wiz *w)
@@ -188,6 +194,7 @@ int tui_main(int argc, char **argv)
 	snprintf(w.lang, sizeof(w.lang), "%s", wiz_env_language());
 	w.live = getenv("CLONECAST_LIVE") != NULL;
 	w.codec = CC_CODEC_ZSTD;
+	w.mc_max_wait = 300;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {

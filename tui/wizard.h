@@ -10,6 +10,7 @@
 #ifndef CC_WIZARD_H
 #define CC_WIZARD_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "compress.h"
@@ -27,6 +28,8 @@ enum wiz_action {
 	ACT_SHELL,
 	ACT_REBOOT,
 	ACT_POWEROFF,
+	ACT_MCAST_RESTORE, /* a client: the disk from a multicast sender */
+	ACT_MCAST_SERVE,   /* the server: send an image of the repository */
 };
 
 enum wiz_repo_kind { REPO_MOUNTED, REPO_LOCAL_PART, REPO_SSH, REPO_SMB };
@@ -74,10 +77,15 @@ struct wiz {
 	unsigned split_mb;
 	int check_after;
 
+	/* multicast server: start when this many joined (0: by time or key), at
+	 * the latest this long after the first client joined (0: no limit) */
+	unsigned mc_clients, mc_max_wait;
+
 	/* the result of the last job, for the result screen */
 	int job_ret;
 	char job_error[600];
 	uint64_t job_ms, job_bytes, job_stored;
+	char job_report[1200]; /* multicast server: every client and its result */
 };
 
 /* Steps (each returns an enum step_result). */
@@ -89,8 +97,10 @@ int step_repo_details(struct wiz *w);
 int step_disk(struct wiz *w);
 int step_image(struct wiz *w);
 int step_compression(struct wiz *w);
+int step_mcast_options(struct wiz *w); /* step_mcast.c */
 int step_summary(struct wiz *w);
 int step_progress(struct wiz *w);
+int step_mcast_serve(struct wiz *w); /* the server's screens, from step_progress */
 int step_result(struct wiz *w);
 
 /* Helpers shared by the steps. */
@@ -102,6 +112,7 @@ int wiz_leave(struct wiz *w, int poweroff);
 int wiz_is_save(const struct wiz *w);
 int wiz_is_restore(const struct wiz *w);
 int wiz_whole_disk(const struct wiz *w);
+int wiz_is_mcast(const struct wiz *w); /* either side of a multicast restore */
 /* Apply a language ("en", "de", ...): every later _() uses it. */
 void wiz_set_language(const char *ll);
 /* The language of the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) if
@@ -109,10 +120,31 @@ void wiz_set_language(const char *ll);
 const char *wiz_env_language(void);
 /* The equivalent command line, for the summary and Info-saved-by-cmd.txt. */
 void wiz_command_line(const struct wiz *w, char *buf, size_t len);
+/* Append one shell word to buf, quoted when needed. */
+void wiz_put_word(char *buf, size_t len, const char *s);
+/* Multicast server (step_mcast.c): the rest of its command line after
+ * "clonecast", and its lines of the summary. */
+void wiz_mcast_serve_command(const struct wiz *w, char *buf, size_t len);
+void wiz_mcast_summary(const struct wiz *w, char *buf, size_t len);
 /* Load the disks (the machine's, or the demo's files). */
 int wiz_load_disks(struct wiz *w);
 /* Close the repository (when the operator goes back to change it). */
 void wiz_close_repo(struct wiz *w);
+
+/* A job in a thread of its own while a screen shows it (job_loop.c). */
+struct wiz_job_loop {
+	void *(*run)(void *arg); /* the job; sets *done (under lock) when it ends */
+	void *arg;		 /* for run, draw and key */
+	pthread_mutex_t *lock;	 /* guards *done and *cancel */
+	const int *done;
+	int *cancel;		 /* set when the operator confirmed Esc */
+	void (*draw)(void *arg); /* the screen, every 200 ms */
+	void (*key)(void *arg, int key); /* any other key; may be NULL */
+	const char *title;		 /* of the "Stopping ..." box */
+	const char *cancel_question;	 /* asked on Esc */
+};
+/* Run it until the job ends: 0, or -1 when the thread could not start (said). */
+int wiz_job_loop(const struct wiz_job_loop *l);
 
 /* `clonecast` with no arguments, --demo, --lang LL. */
 int tui_main(int argc, char **argv);

@@ -2,7 +2,7 @@
 # diskimg.sh - whole-disk test images (partition table + filled filesystems) in plain files.
 #
 #   . tests/lib/diskimg.sh
-#   diskimg_make FILE LAYOUT SEED     make FILE: LAYOUT mbr or gpt (below), deterministic in SEED
+#   diskimg_make FILE LAYOUT SEED     make FILE: LAYOUT mbr, gpt or small (below), deterministic in SEED
 #   diskimg_manifest FILE OUT         what a clone must reproduce, as text (cmp two of them)
 #   diskimg_fsck FILE                 fsimg_fsck of every filesystem partition; 0 = all clean
 #   diskimg_parts FILE                one line per partition: N START SIZE TYPE (sectors)
@@ -17,12 +17,15 @@
 #   gpt (162 MiB): disk GUID and partition GUIDs from SEED, partition names;
 #     p1 FAT32 ESP 40 MiB (C12A7328-...)  p2 NTFS 64 MiB (EBD0A0A2-...)  p3 ext4 48 MiB (0FC63DAF-...)
 #     p4 swap 8 MiB (0657FD6D-...)
+#   small (64 MiB): GPT as gpt, two partitions: p1 ext4 28 MiB (0FC63DAF-...), p2 NTFS 24 MiB
+#     (EBD0A0A2-...); for tests that copy disks many times (multicast)
 # Filesystems come from fsimg.sh (filled trees, deleted files, prefilled free space) with fixed
 # volume ids (NTFS serial via ntfslabel, ext4 mkfs -U, FAT volume id patched in both boot
 # sectors) and labels; swap has a fixed UUID and label (mkswap). Same SEED -> byte-identical
 # partition table, boot code, hidden data, filesystem ids and file contents (the fsimg trees
 # copy ELF files from this machine's /usr, so only on the same machine).
-# Fill: NTFS 300 files/28 MiB, ext4 250/20 MiB, FAT 200/16 MiB, plus deleted files (~2 s a disk).
+# Fill: NTFS 300 files/28 MiB, ext4 250/20 MiB, FAT 200/16 MiB, plus deleted files (~2 s a disk);
+# small: ext4 60 files/8 MiB, NTFS 50/6 MiB.
 #
 # Manifest: 'disk ...' lines (the sfdisk header without 'device:', the file size, sha256 of the
 # boot code (bytes 0..439) and for dos of the sectors between the MBR and the first partition),
@@ -135,7 +138,20 @@ start=$((105 * M)), size=$((48 * M)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4,
 start=$((153 * M)), size=$((8 * M)), type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, uuid=${u[4]}, name="Linux swap"
 EOF
 		;;
-	*) _diskimg_die "unknown LAYOUT '$layout' (mbr or gpt)" ;;
+	small)
+		sz=64
+		cat >"$t/pt.sf" <<EOF
+label: gpt
+label-id: $(_diskimg_uuid "$seed" label-id)
+unit: sectors
+first-lba: 2048
+sector-size: 512
+
+start=$((1 * M)), size=$((28 * M)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$(_diskimg_uuid "$seed" partuuid1), name="Linux filesystem"
+start=$((29 * M)), size=$((24 * M)), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=$(_diskimg_uuid "$seed" partuuid2), name="Basic data partition"
+EOF
+		;;
+	*) _diskimg_die "unknown LAYOUT '$layout' (mbr, gpt or small)" ;;
 	esac
 	rm -f "$file"
 	truncate -s "${sz}M" "$file" || _diskimg_die "cannot create $file"
@@ -144,10 +160,24 @@ EOF
 
 	# the filesystems, each made in a partition-sized file and copied into place
 	local ntfs ext4 fat swap raw=''
-	if [ "$layout" = mbr ]; then ntfs=1 ext4=2 fat=5 swap=6 raw=4; else fat=1 ntfs=2 ext4=3 swap=4; fi
 	local -A start=() size=()
 	local n s z ty
 	while read -r n s z ty; do start[$n]=$s; size[$n]=$z; done < <(_diskimg_parts "$file")
+	if [ "$layout" = small ]; then
+		fsimg_ext4 "$t/p1" $((size[1] / M)) "$seed.p1" 60 8 \
+			"-U $(_diskimg_uuid "$seed" ext4-uuid | tr A-F a-f)" 2>"$t/log" ||
+			{ cat "$t/log" >&2; _diskimg_die "fsimg_ext4 failed"; }
+		_diskimg_put "$file" "$t/p1" "${start[1]}"; rm -f "$t/p1"
+		fsimg_ntfs "$t/p2" $((size[2] / M)) "$seed.p2" 50 6 2>"$t/log" ||
+			{ cat "$t/log" >&2; _diskimg_die "fsimg_ntfs failed"; }
+		ntfslabel --new-serial="$(_diskimg_hex "$seed" ntfs-serial 16)" "$t/p2" >/dev/null 2>"$t/log" ||
+			{ cat "$t/log" >&2; _diskimg_die "ntfslabel --new-serial failed"; }
+		_diskimg_put "$file" "$t/p2" "${start[2]}"; rm -f "$t/p2"
+		_diskimg_rand "$seed" bootcode 440 | dd of="$file" bs=440 count=1 conv=notrunc status=none
+		sfdisk --verify "$file" >"$t/log" 2>&1 || { cat "$t/log" >&2; _diskimg_die "sfdisk --verify $file failed"; }
+		return 0
+	fi
+	if [ "$layout" = mbr ]; then ntfs=1 ext4=2 fat=5 swap=6 raw=4; else fat=1 ntfs=2 ext4=3 swap=4; fi
 	fsimg_ntfs "$t/p$ntfs" $((size[$ntfs] / M)) "$seed.p$ntfs" 300 28 2>"$t/log" ||
 		{ cat "$t/log" >&2; _diskimg_die "fsimg_ntfs failed"; }
 	ntfslabel --new-serial="$(_diskimg_hex "$seed" ntfs-serial 16)" "$t/p$ntfs" >/dev/null 2>"$t/log" ||
