@@ -38,6 +38,11 @@ static void usage(FILE *f)
 		     "  restoredisk [-b] --multicast [--interface IF] DISK...\n"
 		     "                          restore what a server sends (also restoreparts)\n"
 		     "\n"
+		     "The live system (its boot menu starts it on the console):\n"
+		     "  live [--cmdline FILE] [--no-wizard]\n"
+		     "                          the unattended job of the clonecast.* kernel\n"
+		     "                          options, then the wizard\n"
+		     "\n"
 		     "Run 'clonecast COMMAND --help' for the options of a command.\n"));
 }
 

@@ -102,6 +102,11 @@ Many computers at once (multicast, udpcast):
   restoredisk [-b] --multicast [--interface IF] DISK...
                           restore what a server sends (also restoreparts)
 
+The live system (its boot menu starts it on the console):
+  live [--cmdline FILE] [--no-wizard]
+                          the unattended job of the clonecast.* kernel
+                          options, then the wizard
+
 Run 'clonecast COMMAND --help' for the options of a command.
 EOF
 )
