@@ -128,7 +128,8 @@ static int on_status(void *user, const struct cc_mcast_status *s)
 	j->st = *s;
 	j->st.clients = NULL;
 	j->st.nclients = s->nclients - first; /* the last ones */
-	memcpy(j->cl, s->clients + first, j->st.nclients * sizeof(*j->cl));
+	if (j->st.nclients) /* no client yet: clients may be NULL */
+		memcpy(j->cl, s->clients + first, j->st.nclients * sizeof(*j->cl));
 	r = j->cancel ? CC_MCAST_STOP : j->start_now ? CC_MCAST_START_NOW : CC_MCAST_GO_ON;
 	j->start_now = 0;
 	pthread_mutex_unlock(&j->lock);
