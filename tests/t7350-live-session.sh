@@ -25,7 +25,7 @@ ip -n $S addr add 10.125.0.1/24 dev $SIF; ip -n $S link set $SIF up
 ip -n $C link set lo up
 printf 'pxe secret 7350\n' >"$D/tftp/clonecast/pw"
 ip netns exec $S dnsmasq --no-daemon --conf-file=/dev/null --user=root --port=0 --no-ping \
-	--interface=$SIF --bind-interfaces --dhcp-range=10.125.0.50,10.125.0.60,255.255.255.0 \
+	--interface=$SIF --bind-interfaces --dhcp-range=10.125.0.50,10.125.0.59,255.255.255.0 \
 	--dhcp-option=3,10.125.0.1 --dhcp-option=6,10.125.0.1 --enable-tftp --tftp-root="$D/tftp" \
 	--pid-file="$D/dnsmasq.pid" --dhcp-leasefile="$D/leases" >"$D/dnsmasq.log" 2>&1 &
 DNSMASQ=$!

@@ -21,7 +21,7 @@ ip link add $SIF type veth peer name $CIF
 ip link set $SIF netns $S; ip link set $CIF netns $C
 ip -n $S addr add 10.124.0.1/24 dev $SIF; ip -n $S link set $SIF up
 ip netns exec $S dnsmasq --no-daemon --conf-file=/dev/null --user=root --port=0 --no-ping \
-	--interface=$SIF --bind-interfaces --dhcp-range=10.124.0.50,10.124.0.60,255.255.255.0 \
+	--interface=$SIF --bind-interfaces --dhcp-range=10.124.0.50,10.124.0.59,255.255.255.0 \
 	--dhcp-option=3,10.124.0.1 --dhcp-option=6,10.124.0.1 --dhcp-boot=pxelinux.0,,10.124.0.7 \
 	--pid-file="$D/dnsmasq.pid" --dhcp-leasefile="$D/leases" >"$D/dnsmasq.log" 2>&1 &
 DNSMASQ=$!
