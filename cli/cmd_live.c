@@ -79,6 +79,7 @@ static int serial_console(void)
 static void set_environment(const struct live *l)
 {
 	const char *term = getenv("TERM");
+	int serial = serial_console();
 	struct winsize ws;
 
 	setenv("CLONECAST_LIVE", "1", 1);
@@ -91,16 +92,16 @@ static void set_environment(const struct live *l)
 		setenv("CLONECAST_LIVE_MEDIUM", l->medium, 1);
 	if (l->b.term[0])
 		setenv("TERM", l->b.term, 1);
-	else if (serial_console() && (!term || !strcmp(term, "linux")))
+	else if (serial && (!term || !strcmp(term, "linux")))
 		setenv("TERM", "vt100", 1);
-	/* Lines as UTF-8 box characters: terminal programs on the other end of
-	 * a serial line show vt100's alternate character set as letters when
-	 * they run in UTF-8 mode */
-	if (serial_console() && !getenv("NCURSES_NO_UTF8_ACS"))
-		setenv("NCURSES_NO_UTF8_ACS", "1", 1);
-	/* the bytes of an arrow key may arrive apart on a serial line */
-	if (serial_console() && !getenv("ESCDELAY"))
-		setenv("ESCDELAY", "400", 1);
+	if (serial) {
+		/* Lines as UTF-8 box characters: terminal programs on the other
+		 * end of a serial line show vt100's alternate character set as
+		 * letters when they run in UTF-8 mode */
+		setenv("NCURSES_NO_UTF8_ACS", "1", 0);
+		/* the bytes of an arrow key may arrive apart on a serial line */
+		setenv("ESCDELAY", "400", 0);
+	}
 	if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    (!ws.ws_row || !ws.ws_col || l->b.rows || l->b.cols)) {
 		ws.ws_row = (unsigned short)(l->b.rows ? l->b.rows : ws.ws_row ? ws.ws_row : 24);

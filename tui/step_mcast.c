@@ -255,6 +255,7 @@ int step_mcast_serve(struct wiz *w)
 {
 	struct serve j;
 	struct wiz_job_loop loop;
+	int r;
 
 	memset(&j, 0, sizeof(j));
 	j.w = w;
@@ -271,11 +272,10 @@ int step_mcast_serve(struct wiz *w)
 		.cancel_question = _("Stop sending? The clients that are receiving are left with "
 				     "an incomplete disk."),
 	};
-	if (wiz_job_loop(&loop) < 0) {
-		pthread_mutex_destroy(&j.lock);
-		return STEP_BACK;
-	}
+	r = wiz_job_loop(&loop);
 	pthread_mutex_destroy(&j.lock);
+	if (r < 0)
+		return STEP_BACK;
 	w->job_ret = j.ret;
 	snprintf(w->job_error, sizeof(w->job_error), "%s", j.ret < 0 ? j.err.detail : "");
 	w->job_ms = j.res.elapsed_ms;

@@ -378,6 +378,7 @@ int step_progress(struct wiz *w)
 {
 	struct job j;
 	struct wiz_job_loop loop;
+	int r;
 	const char *title;
 
 	w->job_report[0] = '\0';
@@ -404,11 +405,10 @@ int step_progress(struct wiz *w)
 						  : _("Stop now? The target is left incomplete and "
 						      "must be restored again."),
 	};
-	if (wiz_job_loop(&loop) < 0) {
-		pthread_mutex_destroy(&j.lock);
-		return STEP_BACK;
-	}
+	r = wiz_job_loop(&loop);
 	pthread_mutex_destroy(&j.lock);
+	if (r < 0)
+		return STEP_BACK;
 	w->job_ret = j.ret;
 	snprintf(w->job_error, sizeof(w->job_error), "%s", j.ret < 0 ? j.err.detail : "");
 	w->job_ms = j.p.elapsed_ms;
